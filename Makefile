@@ -1,0 +1,107 @@
+# hnbuild — build, test, install. `make check` and `make demo` install the
+# Debian packages they need first (tools/deps.sh, quiet when all are present).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+PKGS := libvirt libguestfs libarchive libcrypto yaml-0.1 libcurl libxml-2.0 zlib libssh
+SANITIZE ?=
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $(SANITIZE) \
+	-Ibuilder -Iformats -Ikickstart -Iuser-data -I$(BUILD) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDFLAGS += $(SANITIZE)
+
+SRCS := $(filter-out builder/main.c,$(wildcard builder/*.c formats/*.c kickstart/*.c user-data/*.c))
+OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS)) $(BUILD)/embedded.o
+TEMPLATES := $(sort $(wildcard builder/templates/* formats/templates/* kickstart/templates/* user-data/templates/*))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
+
+.PHONY: all deps services check check-unit check-e2e check-asan check-valgrind fixtures demo \
+	install format clean bench
+
+all: hnbuild
+
+hnbuild: $(BUILD)/builder/main.o $(BUILD)/libhnbuild.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libhnbuild.a: $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard builder/*.h formats/*.h kickstart/*.h user-data/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Templates (kickstart, autoinstall, units, OVF) are data files embedded here.
+$(BUILD)/embedded.c: tools/embed.sh $(TEMPLATES)
+	@mkdir -p $(BUILD)
+	sh tools/embed.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/embedded.o: $(BUILD)/embedded.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(HELPER_SRCS) $(BUILD)/libhnbuild.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(HELPER_SRCS) $(BUILD)/libhnbuild.a \
+		$(shell pkg-config --libs check 2>/dev/null) $(LDLIBS)
+
+deps:
+	@sh tools/deps.sh
+
+services: deps
+	@sh tools/services.sh
+
+# Everything: unit tests, then the fixture ISOs, then end-to-end tests.
+check: deps
+	$(MAKE) hnbuild
+	$(MAKE) check-unit
+	sh tools/services.sh
+	$(MAKE) fixtures
+	$(MAKE) check-e2e
+
+check-unit: $(UNIT_BINS) hnbuild
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+check-e2e: hnbuild
+	@sh tests/run-e2e.sh
+
+check-asan: deps
+	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+		CFLAGS="-O1 -g" check-unit-asan
+
+check-unit-asan: $(UNIT_BINS)
+	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		sh tests/run-unit.sh $(UNIT_BINS)
+
+check-valgrind: deps $(UNIT_BINS)
+	@VALGRIND=1 sh tests/run-unit.sh $(UNIT_BINS)
+
+fixtures: deps
+	@sh tests/fixtures/build.sh
+
+demo: deps
+	$(MAKE) hnbuild
+	sh tools/services.sh
+	$(MAKE) fixtures
+	sh tools/demo.sh
+
+bench: deps hnbuild
+	sh tests/bench/run.sh
+
+install: hnbuild
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/hnbuild/examples
+	install -m 0755 hnbuild $(DESTDIR)$(PREFIX)/bin/hnbuild
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hnbuild/
+	cp -R examples/. $(DESTDIR)$(PREFIX)/share/doc/hnbuild/examples/
+
+format:
+	clang-format -i $(wildcard builder/*.[ch] formats/*.[ch] kickstart/*.[ch] user-data/*.[ch] tests/unit/*.[ch])
+
+clean:
+	rm -rf $(BUILD) build-asan hnbuild

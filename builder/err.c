@@ -1,0 +1,84 @@
+/* err.c — the per-thread last-error slot behind err.h. */
+#include "err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+static __thread char *last_message;
+static __thread int last_exit = EXIT_BUILD_FAILED;
+
+static void err_store(int exit_code, int errnum, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	sb_vaddf(&sb, fmt, ap);
+	if (errnum)
+		sb_addf(&sb, ": %s", strerror(errnum));
+	free(last_message);
+	last_message = sb_detach(&sb, NULL);
+	last_exit = exit_code;
+}
+
+int err_fail(int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_store(EXIT_BUILD_FAILED, 0, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : -EIO;
+}
+
+int err_fail_errno(int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_store(EXIT_BUILD_FAILED, r < 0 ? -r : r, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : -EIO;
+}
+
+int err_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_store(EXIT_USAGE, 0, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int err_verify(int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_store(EXIT_VERIFY, 0, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : -EBADMSG;
+}
+
+int err_interrupted(const char *what)
+{
+	free(last_message);
+	last_message = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	sb_addf(&sb, "interrupted during %s", what);
+	last_message = sb_detach(&sb, NULL);
+	last_exit = EXIT_INTERRUPTED;
+	return -EINTR;
+}
+
+const char *err_message(void) { return last_message; }
+
+int err_exit_code(void) { return last_exit; }
+
+void err_clear(void)
+{
+	free(last_message);
+	last_message = NULL;
+	last_exit = EXIT_BUILD_FAILED;
+}

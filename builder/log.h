@@ -1,0 +1,36 @@
+/* log.h — the one log sink: human text or a JSON event stream on stderr,
+ * mirrored to a build log file; registered secrets are redacted everywhere. */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
+/* verbosity: -1 quiet (warnings and errors only), 0 normal, 1+ debug. */
+void log_setup(enum log_format format, int verbosity);
+enum log_format log_get_format(void);
+/* Mirror every message (at every level) to this file; NULL stops mirroring. */
+int log_open_file(const char *path);
+void log_close_file(void);
+
+/* Never print this value: every message containing it is redacted. */
+void log_add_secret(const char *secret);
+void log_forget_secrets(void);
+/* Copy of s with every registered secret replaced by "********". */
+char *log_redact(const char *s);
+
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/* Structured events. event: "start", "done", "failed", "skipped". */
+void log_stage(const char *stage, const char *event, double seconds);
+/* Progress of long work: done/total in unit ("bytes", "percent", ...);
+ * total 0 when unknown. Rate-limited on a terminal, one line per call else. */
+void log_progress(const char *stage, uint64_t done, uint64_t total, const char *unit);
+/* A line of guest console output (only in the log file and at -v). */
+void log_console(const char *stage, const char *line);

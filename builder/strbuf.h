@@ -1,0 +1,30 @@
+/* strbuf.h — a small growable string, used instead of snprintf into fixed
+ * arrays. Always NUL-terminated; buf is never NULL after sb_init. */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+
+#define STRBUF_INIT { NULL, 0, 0 }
+
+void sb_init(struct strbuf *sb);
+void sb_release(struct strbuf *sb);
+void sb_reset(struct strbuf *sb);
+void sb_add(struct strbuf *sb, const void *data, size_t n);
+void sb_adds(struct strbuf *sb, const char *s);
+void sb_addc(struct strbuf *sb, char c);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Append s with every line prefixed by indent (for nested YAML blocks). */
+void sb_add_indented(struct strbuf *sb, const char *s, const char *indent);
+/* Returns the buffer (caller frees) and resets sb. */
+char *sb_detach(struct strbuf *sb, size_t *len);
+const char *sb_str(const struct strbuf *sb);
+void sb_release_ptr(struct strbuf *sb);
+#define _cleanup_strbuf_ __attribute__((cleanup(sb_release_ptr)))

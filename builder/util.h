@@ -1,0 +1,44 @@
+/* util.h — small helpers shared by every module: string vectors, size and
+ * duration parsing, files written atomically, temporary directories. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* NULL-terminated vector of owned strings. A NULL strv is an empty one. */
+void strv_push(char ***v, const char *s);
+size_t strv_len(char *const *v);
+void strv_free(char **v);
+char **strv_copy(char *const *v);
+bool strv_contains(char *const *v, const char *s);
+
+char *xstrdup(const char *s);      /* NULL-safe; aborts on OOM */
+void *xcalloc(size_t n, size_t size);
+/* Replace *dst with a copy of s (freeing the old value). */
+void str_set(char **dst, const char *s);
+bool str_empty(const char *s);
+bool str_startswith(const char *s, const char *prefix);
+
+/* "20G", "512M", "1T", "4096" (bytes) -> bytes. Returns -EINVAL on junk. */
+int parse_size(const char *s, uint64_t *bytes);
+/* "90m", "2h", "45s", "3600" (seconds) -> seconds. */
+int parse_duration(const char *s, unsigned *seconds);
+/* Decimal integer within [min, max]. */
+int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
+
+/* Read a whole file (NUL-terminated). Returns 0 or -errno. */
+int read_file(const char *path, char **data, size_t *len);
+/* Write data to path via a temporary file in the same directory, fsync and
+ * rename; mode applies to the new file. Nothing is left under path on error. */
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* mkdir -p */
+int mkdir_p(const char *path, unsigned mode);
+/* Remove a directory tree (no symlink following). Missing is fine. */
+int rm_rf(const char *path);
+/* Join a/b into a new string. */
+char *path_join(const char *a, const char *b);
+/* Random lowercase hex of n bytes of entropy (2n chars), from OpenSSL. */
+char *random_hex(size_t n);
+/* Monotonic seconds. */
+double now_monotonic(void);

@@ -1,0 +1,22 @@
+#!/bin/sh
+# run-e2e.sh — run the end-to-end tests (tests/e2e/NN-*.sh) in order against
+# real libvirtd, QEMU and libguestfs. E2E_ONLY=pattern picks a subset.
+set -u
+cd "$(dirname "$0")/.."
+export HNBUILD="$PWD/hnbuild"
+export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+pass=0 fail=0 failed=""
+for t in tests/e2e/[0-9]*.sh; do
+	[ -e "$t" ] || continue
+	case "$t" in *${E2E_ONLY:-}*) ;; *) continue ;; esac
+	start=$(date +%s)
+	if sh "$t" > "build/e2e-$(basename "$t" .sh).log" 2>&1; then
+		pass=$((pass + 1)); echo "PASS $t ($(( $(date +%s) - start )) s)"
+	else
+		fail=$((fail + 1)); failed="$failed $t"
+		echo "FAIL $t ($(( $(date +%s) - start )) s); last lines of its log:"
+		tail -n 30 "build/e2e-$(basename "$t" .sh).log" | sed 's/^/    /'
+	fi
+done
+echo "e2e: $pass passed, $fail failed${failed:+:$failed}"
+[ $fail -eq 0 ]

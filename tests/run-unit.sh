@@ -1,0 +1,15 @@
+#!/bin/sh
+# run-unit.sh BIN... — run each unit test binary (check framework); with
+# VALGRIND=1 under valgrind with leak checking. Fails if any fails.
+set -u
+fail=0
+for t in "$@"; do
+	if [ "${VALGRIND:-0}" = 1 ]; then
+		CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			"$t" || fail=1
+	else
+		"$t" || fail=1
+	fi
+done
+[ $fail -eq 0 ] && echo "unit tests: all passed" || echo "unit tests: FAILED"
+exit $fail
