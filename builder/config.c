@@ -1,0 +1,194 @@
+/* config.c — hnbuild.yaml parsing with libyaml's document API, keeping the
+ * position of every key so errors can say file:line:column. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "strbuf.h"
+#include "util.h"
+
+static char *mark_origin(const char *name, yaml_mark_t m)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	sb_addf(&sb, "%s:%zu:%zu", name, m.line + 1, m.column + 1);
+	return sb_detach(&sb, NULL);
+}
+
+static void problem(char ***problems, const char *name, yaml_mark_t m, const char *fmt, const char *arg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	sb_addf(&sb, "%s:%zu:%zu: ", name, m.line + 1, m.column + 1);
+	sb_addf(&sb, fmt, arg);
+	strv_push(problems, sb_str(&sb));
+	sb_release(&sb);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static void layer_add(struct config_layer *l, struct config_value v)
+{
+	struct config_value *ni = realloc(l->items, (l->n + 1) * sizeof(*ni));
+	if (!ni)
+		abort();
+	l->items = ni;
+	l->items[l->n++] = v;
+}
+
+/* Read one mapping of settings into layer; "targets" is skipped here. */
+static int read_mapping(yaml_document_t *doc, yaml_node_t *map, const char *name, struct config_layer *layer,
+			char ***problems)
+{
+	int bad = 0;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key = scalar(k);
+		if (!key) {
+			problem(problems, name, k->start_mark, "%s", "keys must be plain names");
+			bad = 1;
+			continue;
+		}
+		if (!strcmp(key, "targets"))
+			continue;
+		struct config_value cv = {0};
+		cv.key = xstrdup(key);
+		cv.origin = mark_origin(name, k->start_mark);
+		if (v->type == YAML_SCALAR_NODE) {
+			strv_push(&cv.values, scalar(v));
+		} else if (v->type == YAML_SEQUENCE_NODE) {
+			cv.is_list = true;
+			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+			     it++) {
+				yaml_node_t *e = yaml_document_get_node(doc, *it);
+				if (!scalar(e)) {
+					problem(problems, name, e->start_mark,
+						"'%s': list items must be plain values", key);
+					bad = 1;
+					continue;
+				}
+				strv_push(&cv.values, scalar(e));
+			}
+		} else {
+			problem(problems, name, v->start_mark, "'%s': expected a value or a list, not a mapping",
+				key);
+			bad = 1;
+		}
+		layer_add(layer, cv);
+	}
+	return bad ? -EINVAL : 0;
+}
+
+int config_parse(const char *name, const char *text, size_t len, struct config_file *out, char ***problems)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->top.origin = xstrdup(name);
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		struct strbuf sb = STRBUF_INIT;
+		sb_init(&sb);
+		sb_addf(&sb, "%s:%zu:%zu: YAML syntax error: %s", name, parser.problem_mark.line + 1,
+			parser.problem_mark.column + 1, parser.problem ? parser.problem : "unknown");
+		if (parser.context)
+			sb_addf(&sb, " (%s)", parser.context);
+		strv_push(problems, sb_str(&sb));
+		sb_release(&sb);
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (!root) /* empty file: no settings */
+		goto done;
+	if (root->type != YAML_MAPPING_NODE) {
+		problem(problems, name, root->start_mark, "%s", "the build file must be a mapping of settings");
+		r = -EINVAL;
+		goto done;
+	}
+	if (read_mapping(&doc, root, name, &out->top, problems) < 0)
+		r = -EINVAL;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+		if (!scalar(k) || strcmp(scalar(k), "targets"))
+			continue;
+		yaml_node_t *v = yaml_document_get_node(&doc, p->value);
+		out->has_targets = true;
+		if (v->type != YAML_SEQUENCE_NODE) {
+			problem(problems, name, v->start_mark, "%s", "'targets' must be a list of mappings");
+			r = -EINVAL;
+			continue;
+		}
+		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			yaml_node_t *e = yaml_document_get_node(&doc, *it);
+			if (e->type != YAML_MAPPING_NODE) {
+				problem(problems, name, e->start_mark, "%s",
+					"each entry of 'targets' must be a mapping (os: ..., arch: ...)");
+				r = -EINVAL;
+				continue;
+			}
+			struct config_layer *nt = realloc(out->targets, (out->n_targets + 1) * sizeof(*nt));
+			if (!nt)
+				abort();
+			out->targets = nt;
+			struct config_layer *layer = &out->targets[out->n_targets++];
+			memset(layer, 0, sizeof(*layer));
+			layer->origin = mark_origin(name, e->start_mark);
+			if (read_mapping(&doc, e, name, layer, problems) < 0)
+				r = -EINVAL;
+		}
+	}
+done:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return r;
+}
+
+int config_load(const char *path, struct config_file *out, char ***problems)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = read_file(path, &text, &len);
+	if (r < 0) {
+		memset(out, 0, sizeof(*out));
+		struct strbuf sb = STRBUF_INIT;
+		sb_init(&sb);
+		sb_addf(&sb, "--config %s: cannot read: %s", path, strerror(-r));
+		strv_push(problems, sb_str(&sb));
+		sb_release(&sb);
+		return r;
+	}
+	r = config_parse(path, text, len, out, problems);
+	free(text);
+	return r;
+}
+
+static void layer_free(struct config_layer *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].key);
+		strv_free(l->items[i].values);
+		free(l->items[i].origin);
+	}
+	free(l->items);
+	free(l->origin);
+}
+
+void config_free(struct config_file *cf)
+{
+	layer_free(&cf->top);
+	for (size_t i = 0; i < cf->n_targets; i++)
+		layer_free(&cf->targets[i]);
+	free(cf->targets);
+	memset(cf, 0, sizeof(*cf));
+}
