@@ -326,12 +326,48 @@ static int layer_from_flags(int argc, char **argv, struct raw_layer *out, struct
 	opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	opts[n++] = (struct option){0};
 
+	/* getopt_long accepts unambiguous abbreviations: --rh-password=X would
+	 * silently become --rh-password-file. Only exact names are accepted. */
+	char **args = xcalloc((size_t)argc + 1, sizeof(char *));
+	int nargs = 0, bad = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (i > 0 && !strcmp(arg, "--")) {
+			while (i < argc)
+				args[nargs++] = argv[i++];
+			break;
+		}
+		if (i > 0 && str_startswith(arg, "--")) {
+			size_t len = strcspn(arg + 2, "=");
+			bool known = false;
+			for (int o = 0; opts[o].name; o++)
+				if (strlen(opts[o].name) == len && !strncmp(opts[o].name, arg + 2, len))
+					known = true;
+			if (!known) {
+				const struct setting *s = NULL;
+				for (int k = 0; k < S__COUNT; k++)
+					if (strlen(settings[k].key) == len && !strncmp(settings[k].key, arg + 2, len))
+						s = &settings[k];
+				if (s && (s->flags & SF_SECRET))
+					problemf(problems,
+						 "--%s: secrets are not taken on the command line (other users can read it): "
+						 "use %s or --%s-file",
+						 s->key, s->env[0], s->key);
+				else
+					problemf(problems, "--%.*s: unknown option (see --help)", (int)len, arg + 2);
+				bad = 1;
+				continue;
+			}
+		}
+		args[nargs++] = argv[i];
+	}
+
 	struct strbuf origin = STRBUF_INIT;
 	sb_init(&origin);
 	optind = 0;
 	opterr = 0;
-	int c, bad = 0;
-	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+	int c;
+	while ((c = getopt_long(nargs, args, "+vqh", opts, NULL)) != -1) {
 		if (c >= OPT_SETTING_BASE) {
 			const struct setting *s = &settings[c - OPT_SETTING_BASE];
 			sb_reset(&origin);
@@ -352,29 +388,25 @@ static int layer_from_flags(int argc, char **argv, struct raw_layer *out, struct
 		case 'q': g->quiet++; break;
 		case 'h': g->help = true; break;
 		case ':':
-			problemf(problems, "%s: needs a value", argv[optind - 1]);
+			problemf(problems, "%s: needs a value", args[optind - 1]);
 			bad = 1;
 			break;
-		default: {
-			const char *arg = argv[optind - 1];
+		default:
 			if (optopt && optopt < 256)
 				problemf(problems, "-%c: unknown option (see --help)", optopt);
-			else if (!strncmp(arg, "--rh-password", 13) || !strncmp(arg, "--ssh-password", 14) ||
-				 !strncmp(arg, "--vsphere-password", 18) || !strncmp(arg, "--rh-activation-key", 19))
-				problemf(problems,
-					 "%.*s: secrets are not taken on the command line (other users can read it): "
-					 "use the environment variable or the -file option",
-					 (int)strcspn(arg, "="), arg);
+			else if (optopt >= OPT_SETTING_BASE || optopt == OPT_CONFIG || optopt == OPT_ONLY ||
+				 optopt == OPT_LOG_FORMAT)
+				problemf(problems, "%s: needs a value", args[optind - 1]);
 			else
-				problemf(problems, "%.*s: unknown option (see --help)", (int)strcspn(arg, "="), arg);
+				problemf(problems, "%s: bad option (see --help)", args[optind - 1]);
 			bad = 1;
 		}
-		}
 	}
-	for (int i = optind; i < argc; i++) {
-		problemf(problems, "'%s': unexpected argument (flags only; see --help)", argv[i]);
+	for (int i = optind; i < nargs; i++) {
+		problemf(problems, "'%s': unexpected argument (flags only; see --help)", args[i]);
 		bad = 1;
 	}
+	free(args);
 	sb_release(&origin);
 	return bad ? -EINVAL : 0;
 }
@@ -475,8 +507,13 @@ static const char *const on_error_names[] = {"cleanup", "abort", "keep"};
 static const char *const containerd_names[] = {NULL, "none", "distro", "docker"};
 static const char *const qcow2_compat_names[] = {NULL, "zlib", "zstd", "none"};
 
-static void set_secret(char **dst, const char *value)
+static void set_secret(struct resolve_ctx *ctx, const struct raw_value *rv, char **dst, const char *value)
 {
+	if (strlen(value) < 4) {
+		/* Too short to redact from logs without shredding them, and too weak anyway. */
+		PROBLEM(ctx, rv, "a secret of fewer than 4 characters is refused");
+		return;
+	}
 	str_set(dst, value);
 	log_add_secret(value);
 }
@@ -680,12 +717,12 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 		strv_free(s->provision_scripts);
 		s->provision_scripts = strv_copy(rv->values);
 		break;
-	case S_SSH_PASSWORD: set_secret(&s->ssh_password, v); break;
+	case S_SSH_PASSWORD: set_secret(ctx, rv, &s->ssh_password, v); break;
 	case S_RH_USERNAME: str_set(&s->rh_username, v); break;
-	case S_RH_PASSWORD: set_secret(&s->rh_password, v); break;
+	case S_RH_PASSWORD: set_secret(ctx, rv, &s->rh_password, v); break;
 	case S_RH_ORG: str_set(&s->rh_org, v); break;
-	case S_RH_ACTIVATION_KEY: set_secret(&s->rh_activation_key, v); break;
-	case S_VSPHERE_PASSWORD: set_secret(&s->vsphere.password, v); break;
+	case S_RH_ACTIVATION_KEY: set_secret(ctx, rv, &s->rh_activation_key, v); break;
+	case S_VSPHERE_PASSWORD: set_secret(ctx, rv, &s->vsphere.password, v); break;
 	case S_SSH_PASSWORD_FILE:
 	case S_RH_PASSWORD_FILE:
 	case S_RH_ACTIVATION_KEY_FILE:
@@ -699,7 +736,7 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 		if (!*secret)
 			PROBLEM(ctx, rv, "%s is empty", v);
 		else
-			set_secret(id == S_SSH_PASSWORD_FILE	   ? &s->ssh_password
+			set_secret(ctx, rv, id == S_SSH_PASSWORD_FILE	   ? &s->ssh_password
 				   : id == S_RH_PASSWORD_FILE	   ? &s->rh_password
 				   : id == S_RH_ACTIVATION_KEY_FILE ? &s->rh_activation_key
 								    : &s->vsphere.password,

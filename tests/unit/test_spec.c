@@ -1,0 +1,448 @@
+/* test_spec.c — flag/env/file precedence, every kind of bad input, Packer
+ * names, and that secrets never show in errors or in validate output. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "spec.h"
+#include "util.h"
+
+static char *tmp_yaml(const char *text)
+{
+	char path[] = "/tmp/hnbuild-test-XXXXXX.yaml";
+	int fd = mkstemps(path, 5);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return xstrdup(path);
+}
+
+/* Resolve with argv given as a NULL-terminated list and env likewise. */
+static int resolve(struct build_plan *plan, const char *const *args, const char *const *env)
+{
+	char *argv[64] = {"build"};
+	int argc = 1;
+	for (int i = 0; args && args[i]; i++)
+		argv[argc++] = (char *)args[i];
+	argv[argc] = NULL;
+	struct spec_sources src = {argc, argv, (char **)env, "build"};
+	err_clear();
+	return spec_resolve(&src, plan);
+}
+
+static const char *rhel_env[] = {"RH_USERNAME=user", "RH_PASSWORD=Pw-Canary-7781", NULL};
+
+START_TEST(defaults_are_sane)
+{
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, NULL, NULL), 0);
+	ck_assert_uint_eq(plan.n_specs, 1);
+	struct build_spec *s = &plan.specs[0];
+	ck_assert_int_eq(s->os, OS_UBUNTU24);
+	ck_assert_int_eq(s->arch, ARCH_AMD64);
+	ck_assert_uint_eq(s->formats, FORMAT_QCOW2);
+	ck_assert_str_eq(s->k8s_version, "1.31");
+	ck_assert_int_eq(s->firmware, FIRMWARE_UEFI);
+	ck_assert_ptr_nonnull(s->iso);
+	ck_assert_int_eq(s->iso_checksum.algo, CHECKSUM_SHA256);
+	ck_assert_str_eq(containerd_source_name(s), "distro");
+	ck_assert_uint_eq(s->disk_size, 20ull << 30);
+	build_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(flag_beats_env_beats_file)
+{
+	char *file = tmp_yaml("k8s-version: \"1.29\"\nregion: eu-west-1\nname: from-file\ncpus: 3\n");
+	const char *args[] = {"--config", file, "--k8s-version", "1.30", NULL};
+	const char *env[] = {"K8S_VERSION=1.28", "AWS_REGION=ap-south-1", NULL};
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, args, env), 0);
+	struct build_spec *s = &plan.specs[0];
+	ck_assert_str_eq(s->k8s_version, "1.30");   /* flag */
+	ck_assert_str_eq(s->region, "ap-south-1"); /* env over file */
+	ck_assert_str_eq(s->name, "from-file");    /* file over default */
+	ck_assert_uint_eq(s->cpus, 3);
+	build_plan_free(&plan);
+	unlink(file);
+	free(file);
+}
+END_TEST
+
+START_TEST(packer_environment_is_honoured)
+{
+	const char *env[] = {"CREDENTIAL_PROVIDER=iam", "NODEADM_ARCH=arm", "PACKER_OUTPUT_FORMAT=raw",
+			     "ISO_URL=/isos/u.iso", "ISO_CHECKSUM=sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			     "K8S_VERSION=1.30", "AWS_PROFILE=", "VSPHERE_SERVER=", NULL};
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, NULL, env), 0);
+	struct build_spec *s = &plan.specs[0];
+	ck_assert_int_eq(s->credential_provider, CRED_IAM_RA);
+	ck_assert_int_eq(s->arch, ARCH_ARM64);
+	ck_assert_uint_eq(s->formats, FORMAT_RAW);
+	ck_assert_str_eq(s->iso, "/isos/u.iso");
+	ck_assert_str_eq(s->k8s_version, "1.30");
+	build_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(hnbuild_env_names)
+{
+	const char *env[] = {"HNBUILD_OS=rhel8", "HNBUILD_ISO=/x.iso", "HNBUILD_DISK_SIZE=30G", "RH_USERNAME=u",
+			     "RH_PASSWORD=pass-word", NULL};
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, NULL, env), 0);
+	ck_assert_int_eq(plan.specs[0].os, OS_RHEL8);
+	ck_assert_uint_eq(plan.specs[0].disk_size, 30ull << 30);
+	ck_assert_str_eq(containerd_source_name(&plan.specs[0]), "docker");
+	build_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(arch_and_format_aliases)
+{
+	const char *args[] = {"--arch", "aarch64", "--format", "qcow2,ova", "--format", "raw", NULL};
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, args, (const char *[]){"ISO_URL=/a.iso", NULL}), 0);
+	ck_assert_int_eq(plan.specs[0].arch, ARCH_ARM64);
+	ck_assert_uint_eq(plan.specs[0].formats, FORMAT_QCOW2 | FORMAT_OVA | FORMAT_RAW);
+	build_plan_free(&plan);
+	const char *args2[] = {"--arch", "x86_64", "--format", "all", NULL};
+	ck_assert_int_eq(resolve(&plan, args2, NULL), 0);
+	ck_assert_int_eq(plan.specs[0].arch, ARCH_AMD64);
+	ck_assert_uint_eq(plan.specs[0].formats, FORMAT_ALL);
+	build_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(checksum_forms)
+{
+	struct checksum c;
+	ck_assert_int_eq(checksum_parse("sha512:" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000", "x", &c), 0);
+	ck_assert_int_eq(c.algo, CHECKSUM_SHA512);
+	checksum_free(&c);
+	ck_assert_int_eq(checksum_parse("ABCDEF0123456789ABCDEF0123456789ABCDEF01", "x", &c), 0);
+	ck_assert_int_eq(c.algo, CHECKSUM_SHA1);
+	ck_assert_str_eq(c.hex, "abcdef0123456789abcdef0123456789abcdef01");
+	checksum_free(&c);
+	ck_assert_int_eq(checksum_parse("md5:0123456789abcdef0123456789abcdef", "x", &c), 0);
+	ck_assert_int_eq(c.algo, CHECKSUM_MD5);
+	checksum_free(&c);
+	ck_assert_int_eq(checksum_parse("file:https://example.com/SHA256SUMS", "x", &c), 0);
+	ck_assert_int_eq(c.algo, CHECKSUM_FILE);
+	ck_assert_str_eq(c.file_ref, "https://example.com/SHA256SUMS");
+	checksum_free(&c);
+	ck_assert_int_lt(checksum_parse("sha3:abcd", "--iso-checksum", &c), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "unknown checksum algorithm 'sha3'"));
+	ck_assert_int_lt(checksum_parse("abcd", "--iso-checksum", &c), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "4 hex digits match no algorithm"));
+	ck_assert_int_lt(checksum_parse("sha256:zz", "--iso-checksum", &c), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "not a hex digit"));
+	err_clear();
+}
+END_TEST
+
+/* Every bad input gets one line naming the input, all reported in one run, exit 2. */
+START_TEST(all_problems_in_one_run)
+{
+	const char *args[] = {"--os", "debian12", "--arch", "sparc", "--format", "vhd", "--iso-checksum", "sha256:12",
+			      "--disk-size", "lots", "--memory", "12X", "--cpus", "zero", "--timeout", "soon",
+			      "--accel", "hvf", "--on-error", "panic", "--credential-provider", "oidc", "-v", "-q",
+			      "--log-format", "xml", NULL};
+	struct build_plan plan;
+	ck_assert_int_lt(resolve(&plan, args, NULL), 0);
+	ck_assert_int_eq(err_exit_code(), EXIT_USAGE);
+	const char *m = err_message();
+	const char *expect[] = {"--os: unknown os 'debian12'", "--arch: unknown arch 'sparc'",
+				"--format: unknown format 'vhd'", "--iso-checksum: malformed checksum",
+				"--disk-size: 'lots' is not a size", "--memory: '12X' is not a size",
+				"--cpus: 'zero' is not a CPU count", "--timeout: 'soon' is not a duration",
+				"--accel: unknown accelerator 'hvf'", "--on-error: unknown choice 'panic'",
+				"--credential-provider: unknown credential provider 'oidc'",
+				"-v and -q: conflicting flags", "--log-format: unknown format 'xml'"};
+	for (unsigned i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
+		ck_assert_msg(strstr(m, expect[i]), "missing '%s' in:\n%s", expect[i], m);
+	err_clear();
+}
+END_TEST
+
+START_TEST(env_errors_name_the_variable)
+{
+	const char *env[] = {"CREDENTIAL_PROVIDER=kerberos", "PACKER_OUTPUT_FORMAT=vmdk", "K8S_VERSION=latest", NULL};
+	struct build_plan plan;
+	ck_assert_int_lt(resolve(&plan, NULL, env), 0);
+	const char *m = err_message();
+	ck_assert_ptr_nonnull(strstr(m, "environment CREDENTIAL_PROVIDER: unknown credential provider 'kerberos'"));
+	ck_assert_ptr_nonnull(strstr(m, "environment PACKER_OUTPUT_FORMAT: unknown format 'vmdk'"));
+	ck_assert_ptr_nonnull(strstr(m, "environment K8S_VERSION: 'latest' is not a Kubernetes version"));
+	err_clear();
+}
+END_TEST
+
+START_TEST(k8s_versions_not_frozen)
+{
+	const char *ok[] = {"1.26", "1.33", "1.40", "1.31.2", "v1.32"};
+	for (unsigned i = 0; i < 5; i++) {
+		struct build_plan plan;
+		const char *args[] = {"--k8s-version", ok[i], NULL};
+		ck_assert_msg(resolve(&plan, args, NULL) == 0, "%s rejected", ok[i]);
+		build_plan_free(&plan);
+	}
+	const char *bad[] = {"2.1", "1.", "1.x", "1.31.2.1", ""};
+	for (unsigned i = 0; i < 5; i++) {
+		struct build_plan plan;
+		const char *args[] = {"--k8s-version", bad[i], NULL};
+		ck_assert_msg(resolve(&plan, args, NULL) < 0, "'%s' accepted", bad[i]);
+	}
+	err_clear();
+}
+END_TEST
+
+START_TEST(rhel_requirements)
+{
+	struct build_plan plan;
+	const char *args[] = {"--os", "rhel9", NULL};
+	ck_assert_int_lt(resolve(&plan, args, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "rhel9 amd64 has no public ISO download: give --iso"));
+	ck_assert_ptr_nonnull(strstr(err_message(), "needs a Red Hat subscription"));
+	const char *args2[] = {"--os", "rhel9", "--iso", "/isos/rhel.iso", NULL};
+	ck_assert_int_eq(resolve(&plan, args2, rhel_env), 0);
+	build_plan_free(&plan);
+	/* RHEL_VERSION must agree with the os. */
+	const char *env[] = {"RHEL_VERSION=8", "RH_USERNAME=u", "RH_PASSWORD=pass-word", NULL};
+	ck_assert_int_lt(resolve(&plan, args2, env), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "environment RHEL_VERSION: RHEL_VERSION 8 conflicts with --os rhel9"));
+	err_clear();
+}
+END_TEST
+
+START_TEST(conflicting_flags)
+{
+	struct build_plan plan;
+	const char *args[] = {"--os", "ubuntu22", "--kickstart", "ks.cfg", "--arch", "arm64", "--firmware", "bios",
+			      "--private-mode", "--iso", "/u.iso", "--sign-key", "k.pem", NULL};
+	ck_assert_int_lt(resolve(&plan, args, NULL), 0);
+	const char *m = err_message();
+	ck_assert_ptr_nonnull(strstr(m, "--kickstart: --kickstart is for RHEL"));
+	ck_assert_ptr_nonnull(strstr(m, "--firmware: arm64 boots only with UEFI"));
+	ck_assert_ptr_nonnull(strstr(m, "--private-mode: --private-mode needs --manifest-override"));
+	ck_assert_ptr_nonnull(strstr(m, "--sign-key and --sign-cert go together"));
+	const char *args2[] = {"--os", "rhel9", "--iso", "/r.iso", "--containerd-source", "distro", NULL};
+	ck_assert_int_lt(resolve(&plan, args2, rhel_env), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "rejects containerd source 'distro' on RHEL"));
+	err_clear();
+}
+END_TEST
+
+START_TEST(yaml_unknown_key_and_syntax)
+{
+	char *file = tmp_yaml("os: ubuntu22\nfromat: qcow2\ntargets:\n  - arch: amd64\n    diks-size: 30G\n");
+	const char *args[] = {"--config", file, NULL};
+	struct build_plan plan;
+	ck_assert_int_lt(resolve(&plan, args, NULL), 0);
+	char want[512];
+	snprintf(want, sizeof(want), "%s:2:1: unknown key 'fromat' (did you mean 'format'?)", file);
+	ck_assert_msg(strstr(err_message(), want), "got: %s", err_message());
+	snprintf(want, sizeof(want), "%s:5:5: unknown key 'diks-size' (did you mean 'disk-size'?)", file);
+	ck_assert_msg(strstr(err_message(), want), "got: %s", err_message());
+	unlink(file);
+	free(file);
+
+	file = tmp_yaml("os: ubuntu22\narch: [amd64\n");
+	const char *args2[] = {"--config", file, NULL};
+	ck_assert_int_lt(resolve(&plan, args2, NULL), 0);
+	snprintf(want, sizeof(want), "%s:3:1: YAML syntax error", file);
+	ck_assert_msg(strstr(err_message(), want), "got: %s", err_message());
+	unlink(file);
+	free(file);
+
+	file = tmp_yaml("rh-password: hunter2-canary\n");
+	const char *args3[] = {"--config", file, NULL};
+	ck_assert_int_lt(resolve(&plan, args3, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "does not belong in a build file (it is a secret)"));
+	ck_assert_ptr_null(strstr(err_message(), "hunter2-canary"));
+	unlink(file);
+	free(file);
+	err_clear();
+}
+END_TEST
+
+START_TEST(yaml_targets)
+{
+	char *file = tmp_yaml("k8s-version: \"1.30\"\n"
+			      "formats: [qcow2, ova]\n"
+			      "targets:\n"
+			      "  - os: ubuntu22\n"
+			      "  - os: ubuntu24\n"
+			      "    arch: arm64\n"
+			      "    iso: /isos/u24-arm.iso\n"
+			      "  - os: rhel9\n"
+			      "    iso: /isos/rhel9.iso\n"
+			      "    format: raw\n");
+	const char *args[] = {"--config", file, NULL};
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, args, rhel_env), 0);
+	ck_assert_uint_eq(plan.n_specs, 3);
+	ck_assert_int_eq(plan.specs[0].os, OS_UBUNTU22);
+	ck_assert_uint_eq(plan.specs[0].formats, FORMAT_QCOW2 | FORMAT_OVA);
+	ck_assert_int_eq(plan.specs[1].arch, ARCH_ARM64);
+	ck_assert_str_eq(plan.specs[1].k8s_version, "1.30");
+	ck_assert_uint_eq(plan.specs[2].formats, FORMAT_RAW);
+	build_plan_free(&plan);
+	/* --only filters the file's targets. */
+	const char *args2[] = {"--config", file, "--only", "general-build.qemu.rhel*", NULL};
+	ck_assert_int_eq(resolve(&plan, args2, rhel_env), 0);
+	ck_assert_uint_eq(plan.n_specs, 1);
+	ck_assert_int_eq(plan.specs[0].os, OS_RHEL9);
+	ck_assert_str_eq(plan.specs[0].packer_builder, "qemu");
+	build_plan_free(&plan);
+	unlink(file);
+	free(file);
+}
+END_TEST
+
+START_TEST(packer_names)
+{
+	struct build_plan plan;
+	const char *args[] = {"--only", "general-build.qemu.ubuntu22", NULL};
+	ck_assert_int_eq(resolve(&plan, args, NULL), 0);
+	ck_assert_uint_eq(plan.n_specs, 1);
+	ck_assert_int_eq(plan.specs[0].os, OS_UBUNTU22);
+	ck_assert_str_eq(plan.specs[0].packer_builder, "qemu");
+	build_plan_free(&plan);
+
+	const char *args2[] = {"--only", "general-build.qemu.ubuntu*", NULL};
+	ck_assert_int_eq(resolve(&plan, args2, NULL), 0);
+	ck_assert_uint_eq(plan.n_specs, 3);
+	build_plan_free(&plan);
+
+	/* vsphere-iso means an OVA published to vSphere: needs VSPHERE_*. */
+	const char *args3[] = {"--only", "general-build.vsphere-iso.rhel9", "--iso", "/r.iso", NULL};
+	ck_assert_int_lt(resolve(&plan, args3, rhel_env), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "publishing to vSphere needs VSPHERE_SERVER"));
+	const char *venv[] = {"RH_USERNAME=u", "RH_PASSWORD=pass-word", "VSPHERE_SERVER=vc.example", "VSPHERE_USER=admin",
+			      "VSPHERE_PASSWORD=Vs-Canary-991", "VSPHERE_DATACENTER=dc", "VSPHERE_CLUSTER=c",
+			      "VSPHERE_DATASTORE=ds", NULL};
+	ck_assert_int_eq(resolve(&plan, args3, venv), 0);
+	ck_assert(plan.specs[0].publish);
+	ck_assert(plan.specs[0].formats & FORMAT_OVA);
+	char *d = spec_describe(&plan.specs[0]);
+	ck_assert_ptr_null(strstr(d, "Vs-Canary-991"));
+	ck_assert_ptr_nonnull(strstr(d, "vsphere-password: \"********\""));
+	free(d);
+	build_plan_free(&plan);
+
+	const char *args4[] = {"--only", "general-build.amazon-ebs.ubuntu22", NULL};
+	ck_assert_int_lt(resolve(&plan, args4, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "does not build AMIs"));
+	const char *args5[] = {"--only", "general-build.qemu.windows", NULL};
+	ck_assert_int_lt(resolve(&plan, args5, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "--only general-build.qemu.windows: matches no build"));
+	err_clear();
+}
+END_TEST
+
+START_TEST(secrets_never_echoed)
+{
+	struct build_plan plan;
+	const char *env[] = {"PKR_SSH_PASSWORD=Ssh-Canary-4412", "RH_USERNAME=u", "RH_PASSWORD=Rh-Canary-5521", NULL};
+	const char *args[] = {"--os", "rhel9", "--iso", "/r.iso", NULL};
+	ck_assert_int_eq(resolve(&plan, args, env), 0);
+	ck_assert_str_eq(plan.specs[0].rh_password, "Rh-Canary-5521");
+	char *d = spec_describe(&plan.specs[0]);
+	ck_assert_ptr_null(strstr(d, "Rh-Canary-5521"));
+	ck_assert_ptr_null(strstr(d, "Ssh-Canary-4412"));
+	ck_assert_ptr_nonnull(strstr(d, "rh-password: \"********\""));
+	free(d);
+	build_plan_free(&plan);
+	/* A secret on the command line is refused without echoing it. */
+	const char *args2[] = {"--rh-password=Rh-Canary-5521", NULL};
+	ck_assert_int_lt(resolve(&plan, args2, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "secrets are not taken on the command line"));
+	ck_assert_ptr_null(strstr(err_message(), "Rh-Canary-5521"));
+	/* A bad value that happens to hold a secret is redacted in errors. */
+	const char *env3[] = {"PKR_SSH_PASSWORD=Ssh-Canary-4412", NULL};
+	const char *args3[] = {"--name", "x/Ssh-Canary-4412", NULL};
+	ck_assert_int_lt(resolve(&plan, args3, env3), 0);
+	ck_assert_ptr_null(strstr(err_message(), "Ssh-Canary-4412"));
+	err_clear();
+	log_forget_secrets();
+}
+END_TEST
+
+START_TEST(secret_files)
+{
+	char *pw = tmp_yaml("File-Canary-3321\n");
+	const char *args[] = {"--os", "rhel8", "--iso", "/r.iso", "--rh-username", "me", "--rh-password-file", pw, NULL};
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, args, NULL), 0);
+	ck_assert_str_eq(plan.specs[0].rh_password, "File-Canary-3321");
+	build_plan_free(&plan);
+	const char *args2[] = {"--ssh-password-file", "/nonexistent/pw", NULL};
+	ck_assert_int_lt(resolve(&plan, args2, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "--ssh-password-file: cannot read /nonexistent/pw"));
+	unlink(pw);
+	free(pw);
+	err_clear();
+	log_forget_secrets();
+}
+END_TEST
+
+START_TEST(downloads_need_a_checksum)
+{
+	struct build_plan plan;
+	const char *args[] = {"--iso", "https://mirror.example/u.iso", NULL};
+	ck_assert_int_lt(resolve(&plan, args, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "--iso: downloads are verified: give --iso-checksum"));
+	const char *args2[] = {"--iso", "https://mirror.example/u.iso", "--iso-checksum", "file:https://mirror.example/SHA256SUMS", NULL};
+	ck_assert_int_eq(resolve(&plan, args2, NULL), 0);
+	build_plan_free(&plan);
+	err_clear();
+}
+END_TEST
+
+START_TEST(help_flag)
+{
+	struct build_plan plan;
+	const char *args[] = {"--help", NULL};
+	ck_assert_int_eq(resolve(&plan, args, NULL), 1);
+	char *h = spec_flags_help();
+	ck_assert_ptr_nonnull(strstr(h, "--iso-checksum SUM"));
+	ck_assert_ptr_nonnull(strstr(h, "[ISO_CHECKSUM]"));
+	ck_assert_ptr_null(strstr(h, "--rh-password "));
+	free(h);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("spec");
+	TCase *tc = tcase_create("spec");
+	tcase_add_test(tc, defaults_are_sane);
+	tcase_add_test(tc, flag_beats_env_beats_file);
+	tcase_add_test(tc, packer_environment_is_honoured);
+	tcase_add_test(tc, hnbuild_env_names);
+	tcase_add_test(tc, arch_and_format_aliases);
+	tcase_add_test(tc, checksum_forms);
+	tcase_add_test(tc, all_problems_in_one_run);
+	tcase_add_test(tc, env_errors_name_the_variable);
+	tcase_add_test(tc, k8s_versions_not_frozen);
+	tcase_add_test(tc, rhel_requirements);
+	tcase_add_test(tc, conflicting_flags);
+	tcase_add_test(tc, yaml_unknown_key_and_syntax);
+	tcase_add_test(tc, yaml_targets);
+	tcase_add_test(tc, packer_names);
+	tcase_add_test(tc, secrets_never_echoed);
+	tcase_add_test(tc, secret_files);
+	tcase_add_test(tc, downloads_need_a_checksum);
+	tcase_add_test(tc, help_flag);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
