@@ -102,3 +102,64 @@ int udtemplate_render(const char *path, const struct udtemplate_var *vars, size_
 		return err_fail(-ENOENT, "Template %s is not built into this hnbuild", path);
 	return udtemplate_render_text(path, text, vars, n_vars, out);
 }
+
+void udtemplate_shell_quote(struct strbuf *out, const char *s)
+{
+	sb_addc(out, '\'');
+	for (; s && *s; s++) {
+		if (*s == '\'')
+			sb_adds(out, "'\\''");
+		else
+			sb_addc(out, *s);
+	}
+	sb_addc(out, '\'');
+}
+
+void udtemplate_systemd_escape(struct strbuf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			sb_addc(out, '\\');
+		else if (*s == '%')
+			sb_addc(out, '%');
+		sb_addc(out, *s);
+	}
+}
+
+void udtemplate_toml_escape(struct strbuf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '"': sb_adds(out, "\\\""); break;
+		case '\\': sb_adds(out, "\\\\"); break;
+		case '\n': sb_adds(out, "\\n"); break;
+		case '\t': sb_adds(out, "\\t"); break;
+		case '\r': sb_adds(out, "\\r"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				sb_addf(out, "\\u%04x", c);
+			else
+				sb_addc(out, (char)c);
+		}
+	}
+}
+
+void udtemplate_json_escape(struct strbuf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '"': sb_adds(out, "\\\""); break;
+		case '\\': sb_adds(out, "\\\\"); break;
+		case '\n': sb_adds(out, "\\n"); break;
+		case '\t': sb_adds(out, "\\t"); break;
+		case '\r': sb_adds(out, "\\r"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				sb_addf(out, "\\u%04x", c);
+			else
+				sb_addc(out, (char)c);
+		}
+	}
+}

@@ -19,3 +19,13 @@ int udtemplate_render(const char *path, const struct udtemplate_var *vars, size_
 /* The same on a template held in memory (name is used in messages). */
 int udtemplate_render_text(const char *name, const char *text, const struct udtemplate_var *vars, size_t n_vars,
 			   struct strbuf *out);
+
+/* Escapers for template values. */
+/* POSIX shell: 'it'\''s' (always quoted). */
+void udtemplate_shell_quote(struct strbuf *out, const char *s);
+/* Inside a double-quoted systemd unit value: \ " and % (specifier). */
+void udtemplate_systemd_escape(struct strbuf *out, const char *s);
+/* TOML basic string body (without the quotes): \ " and control characters. */
+void udtemplate_toml_escape(struct strbuf *out, const char *s);
+/* JSON string body (without the quotes). */
+void udtemplate_json_escape(struct strbuf *out, const char *s);

@@ -1,0 +1,47 @@
+/* cloudconfig.h — deploy-time cloud-init data for one hybrid node: the
+ * #cloud-config user-data that installs the NodeConfig and runs
+ * `nodeadm init` once, and the metadata (instance-id, hostname, netplan v2
+ * network). Works with NoCloud seeds and vSphere guestinfo alike. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "nodeconfig.h"
+#include "nodelist.h"
+
+/* Where the user-data puts things in the guest. */
+#define CLOUDCONFIG_NODECONFIG_PATH "/etc/eks/nodeadm/nodeConfig.yaml"
+#define CLOUDCONFIG_INIT_SCRIPT "/usr/local/sbin/hnbuild-nodeadm-init"
+#define CLOUDCONFIG_INIT_LOG "/var/log/hnbuild-nodeadm-init.log"
+#define CLOUDCONFIG_INIT_MARKER "/var/lib/hnbuild/nodeadm-init.done"
+#define CLOUDCONFIG_DEFAULT_NO_PROXY "localhost,127.0.0.1,::1"
+
+/* Proxy drop-in and package manager locations differ by OS family. */
+enum cloudconfig_os {
+	CLOUDCONFIG_OS_UBUNTU,
+	CLOUDCONFIG_OS_RHEL,
+};
+
+struct cloudconfig_opts {
+	enum cloudconfig_os os;
+	const char *proxy;          /* http(s) URL or NULL */
+	const char *no_proxy;       /* NULL = CLOUDCONFIG_DEFAULT_NO_PROXY */
+	const char *user;           /* extra login user with sudo, or NULL */
+	char *const *ssh_keys;      /* for user (or the image's default user) */
+	const char *iam_ra_cert_pem; /* IAM Roles Anywhere certificate contents, or NULL */
+	const char *iam_ra_key_pem;  /* its private key (secret), or NULL */
+};
+
+/* Is url an http:// or https:// URL safe to put in systemd, apt and dnf
+ * files (no spaces, quotes, backslashes or ';')? */
+bool cloudconfig_proxy_ok(const char *url);
+/* Is this a login name cloud-init and useradd accept? */
+bool cloudconfig_user_ok(const char *name);
+
+/* #cloud-config user-data for a validated NodeConfig. Returns 0 or -errno. */
+int cloudconfig_render_userdata(const struct node_config *nc, const struct cloudconfig_opts *opts, char **out);
+/* Metadata: instance-id and local-hostname (the node name) and a `network`
+ * key (netplan v2; DHCP on e* NICs, or the node's static address). */
+int cloudconfig_render_metadata(const struct node_entry *node, char **out);
+/* The same network as a NoCloud `network-config` file (version 2). */
+int cloudconfig_render_network(const struct node_entry *node, char **out);
