@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $(SANITIZE) \
 	-Ibuilder -Iformats -Ikickstart -Iuser-data -I$(BUILD) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lcrypt
 LDFLAGS += $(SANITIZE)
 
 SRCS := $(filter-out builder/main.c,$(wildcard builder/*.c formats/*.c kickstart/*.c user-data/*.c))
