@@ -1,0 +1,87 @@
+/* machine.h — one build VM under libvirt: a transient domain described by
+ * an escaping XML writer, its serial console streamed into the build log,
+ * and lifecycle events (not polling) deciding how a boot ended. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spec.h"
+#include "targets.h"
+
+struct machine_config {
+	const char *name;          /* libvirt domain name, unique per build */
+	enum arch_id arch;
+	enum firmware_kind firmware; /* BIOS or UEFI */
+	enum accel_kind accel;     /* KVM or TCG (resolved, not AUTO) */
+	unsigned cpus;
+	uint64_t memory_mib;
+	const char *kernel;        /* direct kernel boot when set */
+	const char *initrd;
+	const char *cmdline;
+	const char *disk;          /* the target disk (qcow2) */
+	const char *cdroms[3];     /* installer ISO, seed ISO; NULL-terminated */
+	const char *nvram;         /* UEFI variable store path (created from the template) */
+	const char *network;       /* libvirt network name; NULL = user-mode networking */
+	bool restrict_network;     /* user-mode: no traffic beyond the host's forwards */
+	unsigned ssh_port;         /* >0: forward 127.0.0.1:ssh_port to the guest's port 22 */
+	char **guest_forwards;     /* "10.0.2.100:80=127.0.0.1:8080": guest address -> host loopback */
+	bool run_as_caller;        /* qemu runs as our uid/gid (qemu:///system as root) */
+};
+
+/* The domain XML for cfg (exposed for tests and --on-error keep reports). */
+int machine_domain_xml(const struct machine_config *cfg, char **xml);
+
+enum machine_outcome {
+	MACHINE_POWEROFF,     /* the guest powered itself off */
+	MACHINE_REBOOTED,     /* it rebooted (an installer that should have powered off) */
+	MACHINE_FAILED_LINE,  /* the console showed a failure signature */
+	MACHINE_TIMEOUT,
+	MACHINE_INTERRUPTED,  /* SIGINT/SIGTERM */
+	MACHINE_CRASHED,      /* QEMU died or the guest crashed */
+	MACHINE_STOPPED_BY_CALLER,
+};
+
+struct machine_watch {
+	const char *stage;                  /* "install", "provision" */
+	unsigned timeout;                   /* seconds; 0 = none */
+	const char *const *failure_patterns; /* substrings meaning the guest failed; NULL-terminated */
+	/* Called (on the event thread) for every console line. */
+	void (*on_line)(void *userdata, const char *line);
+	void *userdata;
+	/* Called every 200 ms from the waiting thread; non-zero ends the wait with
+	 * MACHINE_STOPPED_BY_CALLER (used when provisioning finishes). */
+	int (*poll)(void *userdata);
+	const char *console_log;            /* append console output here */
+};
+
+struct machine_result {
+	enum machine_outcome outcome;
+	char *failure_line;   /* the first console line that matched a failure pattern */
+	char *console_tail;   /* the last lines of the console */
+	double seconds;
+};
+
+struct machine;
+
+/* Define and start the domain (paused, console attached, then resumed).
+ * autodestroy: libvirt destroys it if this process dies. */
+int machine_start(const char *uri, const struct machine_config *cfg, bool autodestroy, struct machine **out);
+/* Wait until the guest powers off, fails, times out or we are interrupted. */
+int machine_wait(struct machine *m, const struct machine_watch *w, struct machine_result *res);
+/* Ask the guest to power off (ACPI), waiting up to timeout seconds, then force. */
+int machine_shutdown(struct machine *m, unsigned timeout);
+/* Force off (if running) and release everything; NULL is fine. keep_running
+ * leaves a running guest alone (for --on-error keep). */
+void machine_free(struct machine *m, bool keep_running);
+const char *machine_name(const struct machine *m);
+void machine_result_free(struct machine_result *r);
+const char *machine_outcome_name(enum machine_outcome o);
+
+/* --accel auto: prove KVM with a real short boot of kernel (it must panic and
+ * reboot within a few seconds), else fall back to TCG with a warning. */
+enum accel_kind machine_pick_accel(const char *uri, enum accel_kind requested, enum arch_id arch,
+				   const char *kernel);
+
+/* Is the domain still defined in libvirt? (tests and cleanup checks) */
+bool machine_domain_exists(const char *uri, const char *name);

@@ -1,0 +1,9 @@
+/* signals.h — SIGINT/SIGTERM turn into a flag that long waits poll, so every
+ * stage can stop, clean up and let main exit 130. */
+#pragma once
+#include <stdbool.h>
+
+void signals_install(void);
+bool signals_interrupted(void);
+/* For tests: pretend a signal arrived (or clear it). */
+void signals_set_interrupted(bool on);
