@@ -60,8 +60,8 @@ services: deps
 # Everything: unit tests, then the fixture ISOs, then end-to-end tests.
 check: deps
 	$(MAKE) hnbuild
-	$(MAKE) check-unit
 	sh tools/services.sh
+	$(MAKE) check-unit
 	$(MAKE) fixtures
 	$(MAKE) check-e2e
 
