@@ -40,7 +40,6 @@ static const char usage[] =
 		err_usage("'%s' is not available in this build of hnbuild", what);                         \
 		return EXIT_USAGE;                                                                         \
 	}
-NOT_YET(cmd_build, "build")
 NOT_YET(cmd_inspect, "inspect")
 NOT_YET(cmd_userdata, "userdata")
 NOT_YET(cmd_publish, "publish")

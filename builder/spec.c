@@ -37,7 +37,7 @@ enum setting_id {
 	S_VMX_VERSION, S_QCOW2_COMPAT, S_SIGN_KEY, S_SIGN_CERT, S_PUBLISH, S_VSPHERE_SERVER, S_VSPHERE_USER,
 	S_VSPHERE_PASSWORD, S_VSPHERE_PASSWORD_FILE, S_VSPHERE_DATACENTER, S_VSPHERE_CLUSTER,
 	S_VSPHERE_DATASTORE, S_VSPHERE_NETWORK, S_VSPHERE_FOLDER, S_VSPHERE_RESOURCE_POOL,
-	S_CONTENT_LIBRARY, S_VSPHERE_CA_FILE, S_VSPHERE_INSECURE, S_FORCE,
+	S_CONTENT_LIBRARY, S_VSPHERE_CA_FILE, S_VSPHERE_INSECURE, S_FORCE, S_RESTRICT_NETWORK, S_GUEST_FORWARD,
 	S__COUNT
 };
 
@@ -116,6 +116,10 @@ static const struct setting settings[S__COUNT] = {
 	{S_VSPHERE_CA_FILE, "vsphere-ca-file", "FILE", SF_PATH, {0}, "CA bundle for vCenter's certificate"},
 	{S_VSPHERE_INSECURE, "vsphere-insecure", NULL, SF_BOOL, {"VSPHERE_INSECURE"}, "do not verify vCenter's TLS certificate"},
 	{S_FORCE, "force", NULL, SF_BOOL, {0}, "replace an existing template of the same name"},
+	{S_RESTRICT_NETWORK, "restrict-network", NULL, SF_BOOL, {0},
+	 "user-mode networking without outbound traffic (air-gapped builds, tests)"},
+	{S_GUEST_FORWARD, "guest-forward", "IP:PORT=127.0.0.1:PORT", SF_LIST, {0},
+	 "let the guest reach a local server: connections to IP:PORT go to 127.0.0.1:PORT, repeatable"},
 };
 
 /* A value as given, with where it came from. */
@@ -783,6 +787,20 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 	case S_VSPHERE_CA_FILE: str_set(&s->vsphere.ca_file, v); break;
 	case S_VSPHERE_INSECURE: s->vsphere.insecure = b; break;
 	case S_FORCE: s->vsphere.force = b; break;
+	case S_RESTRICT_NETWORK: s->restrict_network = b; break;
+	case S_GUEST_FORWARD:
+		for (size_t i = 0; rv->values[i]; i++) {
+			unsigned a, b2, c, d, port, hport;
+			char tail;
+			if (sscanf(rv->values[i], "%u.%u.%u.%u:%u=127.0.0.1:%u%c", &a, &b2, &c, &d, &port, &hport,
+				   &tail) != 6 ||
+			    a > 255 || b2 > 255 || c > 255 || d > 255 || !port || port > 65535 || !hport || hport > 65535)
+				PROBLEM(ctx, rv, "'%s' is not GUEST-IP:PORT=127.0.0.1:PORT (the host side is loopback only)",
+					rv->values[i]);
+		}
+		strv_free(s->guest_forwards);
+		s->guest_forwards = strv_copy(rv->values);
+		break;
 	case S__COUNT: break;
 	}
 }
@@ -1103,6 +1121,7 @@ void build_spec_free(struct build_spec *s)
 	checksum_free(&s->iso_checksum);
 	strv_free(s->late_commands);
 	strv_free(s->provision_scripts);
+	strv_free(s->guest_forwards);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1298,6 +1317,10 @@ char *spec_describe(const struct build_spec *s)
 	yaml_secret(&sb, "rh-activation-key", s->rh_activation_key);
 	yaml_str(&sb, "libvirt-uri", s->libvirt_uri);
 	yaml_str(&sb, "network", s->network);
+	if (s->restrict_network)
+		sb_adds(&sb, "  restrict-network: true\n");
+	for (size_t i = 0; s->guest_forwards && s->guest_forwards[i]; i++)
+		yaml_str(&sb, "guest-forward", s->guest_forwards[i]);
 	if (s->formats & FORMAT_OVA)
 		yaml_str(&sb, "vmx-version", s->vmx_version);
 	if (s->formats & FORMAT_QCOW2)

@@ -71,6 +71,8 @@ struct build_spec {
 	char **provision_scripts;   /* run in order inside the guest */
 	char *libvirt_uri;          /* default qemu:///system */
 	char *network;              /* libvirt network name; NULL = user-mode networking */
+	bool restrict_network;      /* user-mode networking with restrict=on (no outbound traffic) */
+	char **guest_forwards;      /* "10.0.2.100:80=127.0.0.1:8080": guest connects -> host loopback */
 	char *vmx_version;          /* OVA: "vmx-17" style or NULL for default */
 	enum qcow2_compat qcow2_compat;
 	char *sign_key, *sign_cert; /* OVA signing */

@@ -1,0 +1,343 @@
+/* build.c — the pipeline for one build spec. Each stage takes the previous
+ * stage's result from struct build and leaves its own there; build_run
+ * shows the whole order on one screen. */
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "credential.h"
+#include "err.h"
+#include "export.h"
+#include "installer.h"
+#include "iso.h"
+#include "log.h"
+#include "machine.h"
+#include "runcmd.h"
+#include "signals.h"
+#include "strbuf.h"
+#include "util.h"
+
+struct build {
+	const struct build_spec *spec;
+	const struct build_env *env;
+	struct build_result *res;
+	char *workdir;
+	char *name;                /* unique per build: VM name, file prefix */
+	/* iso */
+	struct iso_image iso;
+	/* seed */
+	struct build_credential cred;
+	struct install_params params;
+	struct install_data data;
+	char *seed_path;
+	char *kernel, *initrd, *cmdline;
+	/* install */
+	char *disk;                /* the installed, later provisioned and generalized disk */
+	char *nvram;
+	enum accel_kind accel;
+	struct machine *vm;        /* the VM running now, if any */
+};
+
+/* ---- iso ---- */
+
+static int stage_iso(struct build *b)
+{
+	_cleanup_free_ char *cache = b->env->cache_dir ? NULL : iso_default_cache_dir();
+	return iso_acquire(b->spec, b->env->cache_dir ? b->env->cache_dir : cache, &b->iso);
+}
+
+/* ---- seed ---- */
+
+static int stage_seed(struct build *b)
+{
+	const struct build_spec *s = b->spec;
+	int r = credential_create(NULL, s->ssh_password, &b->cred);
+	if (r < 0)
+		return r;
+	b->params = (struct install_params){
+		.os = s->os, .arch = s->arch, .firmware = s->firmware, .user = b->cred.user,
+		.public_key = b->cred.public_key, .password_hash = b->cred.password_hash,
+		.late_commands = s->late_commands,
+		.user_file = os_by_id(s->os)->family == FAMILY_UBUNTU ? s->autoinstall_file : s->kickstart_file,
+	};
+	r = installer_render(&b->params, &b->data);
+	if (r < 0)
+		return r;
+	b->seed_path = path_join(b->workdir, "seed.iso");
+	r = installer_write_seed(&b->data, b->seed_path);
+	if (r < 0)
+		return r;
+	/* Direct kernel boot: the ISO's own kernel and initrd, no typed commands. */
+	b->kernel = path_join(b->workdir, "vmlinuz");
+	b->initrd = path_join(b->workdir, "initrd");
+	if ((r = iso_extract_file(b->iso.path, b->iso.info.kernel, b->kernel)) < 0 ||
+	    (r = iso_extract_file(b->iso.path, b->iso.info.initrd, b->initrd)) < 0)
+		return r;
+	b->cmdline = installer_kernel_cmdline(&b->params, &b->iso.info);
+	log_debug("installer kernel command line: %s", b->cmdline);
+	return 0;
+}
+
+/* ---- install ---- */
+
+static const char *const ubuntu_failures[] = {
+	"Traceback (most recent call last)", ": FAIL", "autoinstall config did not validate",
+	"Kernel panic - not syncing", "Out of memory: Killed process", NULL,
+};
+static const char *const rhel_failures[] = {
+	"The following problem occurred on line", "An unknown error has occurred",
+	"Traceback (most recent call last)", "Kernel panic - not syncing", "Out of memory: Killed process", NULL,
+};
+
+struct install_watch {
+	enum os_family family;
+	char *last_step;
+};
+
+/* Installer progress lines become progress for the user; all lines go to
+ * the build log. */
+static void install_line(void *userdata, const char *line)
+{
+	struct install_watch *iw = userdata;
+	log_console("install", line);
+	if (iw->family == FAMILY_UBUNTU) {
+		/* curtin/subiquity events: "start: subiquity/Install/install/…" */
+		const char *ev = strstr(line, "start: ");
+		if (ev && strchr(ev, '/')) {
+			str_set(&iw->last_step, ev + 7);
+			log_info("install: %s", ev + 7);
+		}
+		return;
+	}
+	unsigned done, total;
+	const char *inst = strstr(line, "Installing ");
+	const char *paren = inst ? strrchr(inst, '(') : NULL;
+	if (paren && sscanf(paren, "(%u/%u)", &done, &total) == 2) {
+		log_progress("install", done, total, "packages");
+		return;
+	}
+	static const char *const steps[] = {"Starting automated install", "Running pre-installation scripts",
+					    "Starting package installation", "Running post-installation scripts",
+					    "Configuring ", "Installation complete", "Creating ", NULL};
+	for (unsigned i = 0; steps[i]; i++)
+		if (strstr(line, steps[i])) {
+			str_set(&iw->last_step, line);
+			log_info("install: %s", line);
+			return;
+		}
+}
+
+static int create_disk(const char *path, uint64_t bytes)
+{
+	char size[32];
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)bytes);
+	char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=65536", (char *)path, size, NULL};
+	return runcmd(argv);
+}
+
+static int install_failed(struct build *b, const struct machine_result *res, const struct install_watch *iw)
+{
+	const char *os = os_by_id(b->spec->os)->pretty;
+	switch (res->outcome) {
+	case MACHINE_FAILED_LINE:
+		return err_fail(-EIO, "the %s installer failed: %s%s%s\n  console (last lines):\n%s", os,
+				res->failure_line, iw->last_step ? "\n  last step: " : "",
+				iw->last_step ? iw->last_step : "", res->console_tail);
+	case MACHINE_REBOOTED:
+		return err_fail(-EIO,
+				"the %s installer rebooted instead of powering off (install data must end with "
+				"'shutdown: poweroff' / 'poweroff')\n  console (last lines):\n%s",
+				os, res->console_tail);
+	case MACHINE_TIMEOUT:
+		return err_fail(-ETIMEDOUT, "the %s install did not finish within %u s (--timeout)%s%s\n  console (last lines):\n%s",
+				os, b->spec->timeout, iw->last_step ? "; last step: " : "",
+				iw->last_step ? iw->last_step : "", res->console_tail);
+	case MACHINE_INTERRUPTED:
+		return err_interrupted("install");
+	default:
+		return err_fail(-EIO, "the install VM %s\n  console (last lines):\n%s", machine_outcome_name(res->outcome),
+				res->console_tail);
+	}
+}
+
+static int stage_install(struct build *b)
+{
+	const struct build_spec *s = b->spec;
+	b->disk = path_join(b->workdir, "disk.qcow2");
+	int r = create_disk(b->disk, s->disk_size);
+	if (r < 0)
+		return r;
+	b->accel = machine_pick_accel(s->libvirt_uri, s->accel, s->arch, b->kernel);
+	if (s->arch == ARCH_ARM64 || s->firmware == FIRMWARE_UEFI)
+		b->nvram = path_join(b->workdir, "VARS.fd");
+	_cleanup_free_ char *vm_name = NULL;
+	if (asprintf(&vm_name, "%s-install", b->name) < 0)
+		abort();
+	struct machine_config cfg = {
+		.name = vm_name, .arch = s->arch, .firmware = s->firmware, .accel = b->accel, .cpus = s->cpus,
+		.memory_mib = s->memory_mib, .kernel = b->kernel, .initrd = b->initrd, .cmdline = b->cmdline,
+		.disk = b->disk, .cdroms = {b->iso.path, b->seed_path}, .nvram = b->nvram,
+		.network = s->network, .restrict_network = s->restrict_network,
+		.guest_forwards = s->guest_forwards, .run_as_caller = true,
+	};
+	r = machine_start(s->libvirt_uri, &cfg, s->on_error != ON_ERROR_KEEP, &b->vm);
+	if (r < 0)
+		return r;
+	log_info("install: %s booting %s (%s, %s, %s)", vm_name, b->iso.info.label,
+		 arch_by_id(s->arch)->name, firmware_name(s->arch == ARCH_ARM64 ? FIRMWARE_UEFI : s->firmware),
+		 accel_name(b->accel));
+	struct install_watch iw = {.family = os_by_id(s->os)->family};
+	_cleanup_free_ char *console_log = path_join(b->workdir, "console-install.log");
+	struct machine_watch w = {
+		.stage = "install", .timeout = s->timeout,
+		.failure_patterns = iw.family == FAMILY_UBUNTU ? ubuntu_failures : rhel_failures,
+		.on_line = install_line, .userdata = &iw, .console_log = console_log,
+	};
+	struct machine_result res;
+	machine_wait(b->vm, &w, &res);
+	if (res.outcome == MACHINE_POWEROFF) {
+		log_info("install: the installer powered off after %.0f s", res.seconds);
+		machine_free(b->vm, false);
+		b->vm = NULL;
+		r = 0;
+	} else {
+		r = install_failed(b, &res, &iw);
+	}
+	free(iw.last_step);
+	machine_result_free(&res);
+	return r;
+}
+
+/* ---- export ---- */
+
+static int stage_export(struct build *b)
+{
+	struct export_request req;
+	_cleanup_free_ char *base = NULL;
+	export_request_from_spec(&req, b->spec, &base);
+	req.source_path = b->disk;
+	struct export_input inputs[3];
+	size_t n = 0;
+	inputs[n++] = (struct export_input){"iso", b->spec->iso, b->iso.algo == CHECKSUM_SHA256 ? b->iso.digest : NULL,
+					    b->iso.info.size};
+	for (size_t i = 0; i < b->data.n_files && n < 3; i++)
+		inputs[n++] = (struct export_input){b->data.files[i].name, NULL, NULL, b->data.files[i].len};
+	req.inputs = inputs;
+	req.n_inputs = n;
+	struct export_stage_time times[BUILD_MAX_STAGES];
+	for (size_t i = 0; i < b->res->n_stages; i++)
+		times[i] = (struct export_stage_time){b->res->stages[i].stage, b->res->stages[i].seconds};
+	req.stages = times;
+	req.n_stages = b->res->n_stages;
+	struct export_result er;
+	int r = export_all(&req, &er);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < er.n_files; i++) {
+		strv_push(&b->res->outputs, er.files[i].path);
+		log_info("export: %s (%llu bytes, sha256 %s)", er.files[i].path,
+			 (unsigned long long)er.files[i].size, er.files[i].sha256);
+	}
+	export_result_free(&er);
+	return 0;
+}
+
+/* ---- the driver ---- */
+
+static int run_stage(struct build *b, const char *stage, int (*fn)(struct build *))
+{
+	if (signals_interrupted())
+		return err_interrupted(stage);
+	log_stage(stage, "start", 0);
+	double t0 = now_monotonic();
+	int r = fn(b);
+	double dt = now_monotonic() - t0;
+	if (b->res->n_stages < BUILD_MAX_STAGES)
+		b->res->stages[b->res->n_stages++] = (struct build_stage_time){stage, dt};
+	if (r < 0 && signals_interrupted() && err_exit_code() != EXIT_INTERRUPTED)
+		r = err_interrupted(stage);
+	log_stage(stage, r < 0 ? "failed" : "done", dt);
+	return r;
+}
+
+static char *make_workdir(const struct build_env *env, const char *name)
+{
+	const char *tmp = env->tmp_dir ? env->tmp_dir : getenv("TMPDIR");
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	sb_addf(&sb, "%s/%s-XXXXXX", str_empty(tmp) ? "/var/tmp" : tmp, name);
+	if (!mkdtemp(sb.buf)) {
+		err_fail_errno(-errno, "cannot create a work directory under %s", str_empty(tmp) ? "/var/tmp" : tmp);
+		sb_release(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb, NULL);
+}
+
+static void build_cleanup(struct build *b, bool failed)
+{
+	enum on_error_kind mode = failed ? b->spec->on_error : ON_ERROR_CLEANUP;
+	if (b->vm) {
+		if (mode == ON_ERROR_KEEP)
+			b->res->kept_domain = xstrdup(machine_name(b->vm));
+		machine_free(b->vm, mode == ON_ERROR_KEEP);
+	}
+	if (b->workdir) {
+		if (mode == ON_ERROR_CLEANUP)
+			rm_rf(b->workdir);
+		else
+			b->res->kept_dir = xstrdup(b->workdir);
+	}
+	iso_image_free(&b->iso);
+	credential_free(&b->cred);
+	install_data_free(&b->data);
+	free(b->workdir);
+	free(b->name);
+	free(b->seed_path);
+	free(b->kernel);
+	free(b->initrd);
+	free(b->cmdline);
+	free(b->disk);
+	free(b->nvram);
+}
+
+int build_run(const struct build_spec *spec, const struct build_env *env, struct build_result *res)
+{
+	struct build b = {.spec = spec, .env = env, .res = res};
+	_cleanup_free_ char *rnd = random_hex(3);
+	memset(res, 0, sizeof(*res));
+	if (asprintf(&b.name, "hnbuild-%s-%s-%s", os_by_id(spec->os)->name, arch_by_id(spec->arch)->name, rnd) < 0)
+		abort();
+	b.workdir = make_workdir(env, b.name);
+	if (!b.workdir) {
+		build_cleanup(&b, true);
+		return -EIO;
+	}
+	chmod(b.workdir, 0700);
+
+	int r = run_stage(&b, "iso", stage_iso);
+	if (r >= 0)
+		r = run_stage(&b, "seed", stage_seed);
+	if (r >= 0)
+		r = run_stage(&b, "install", stage_install);
+	if (r >= 0)
+		r = run_stage(&b, "export", stage_export);
+
+	build_cleanup(&b, r < 0);
+	return r;
+}
+
+void build_result_free(struct build_result *res)
+{
+	strv_free(res->outputs);
+	free(res->kept_dir);
+	free(res->kept_domain);
+	memset(res, 0, sizeof(*res));
+}
