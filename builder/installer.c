@@ -1,0 +1,79 @@
+/* installer.c — picks the install-data renderer for an OS, writes the seed
+ * ISO and builds the installer's kernel command line. */
+#include "installer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoinstall.h"
+#include "cleanup.h"
+#include "err.h"
+#include "kickstart.h"
+#include "seed.h"
+#include "strbuf.h"
+#include "util.h"
+
+const struct installer_ops *installer_for_os(enum os_id os)
+{
+	const struct os_info *o = os_by_id(os);
+	if (!o)
+		return NULL;
+	return o->family == FAMILY_UBUNTU ? &autoinstall_installer : &kickstart_installer;
+}
+
+int installer_render(const struct install_params *p, struct install_data *out)
+{
+	const struct installer_ops *ops = installer_for_os(p->os);
+	if (!ops)
+		return err_usage("Unknown os id %d", (int)p->os);
+	*out = (struct install_data){0};
+	int r = ops->render(p, out);
+	if (r < 0)
+		install_data_free(out);
+	return r;
+}
+
+int installer_write_seed(const struct install_data *data, const char *path)
+{
+	struct seed_file files[ARRAY_SIZE(data->files)];
+	for (size_t i = 0; i < data->n_files; i++)
+		files[i] = (struct seed_file){data->files[i].name, data->files[i].data, data->files[i].len};
+	return seed_iso_write(path, data->seed_label, files, data->n_files);
+}
+
+void install_data_free(struct install_data *data)
+{
+	for (size_t i = 0; i < data->n_files; i++) {
+		free(data->files[i].name);
+		free(data->files[i].data);
+	}
+	*data = (struct install_data){0};
+}
+
+const char *installer_serial_console(enum arch_id arch)
+{
+	return arch == ARCH_ARM64 ? "ttyAMA0" : "ttyS0";
+}
+
+char *installer_kernel_cmdline(const struct install_params *p, const struct iso_info *iso)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	const struct os_info *o = os_by_id(p->os);
+	if (o && o->family == FAMILY_UBUNTU) {
+		sb_adds(&sb, "autoinstall ds=nocloud");
+	} else {
+		/* dracut reads spaces in labels as \x20. */
+		sb_adds(&sb, "inst.stage2=hd:LABEL=");
+		for (const char *c = iso && iso->label ? iso->label : ""; *c; c++) {
+			if (*c == ' ' || *c == '\\' || *c == '"' || *c == '\'' || (unsigned char)*c < 0x20)
+				sb_addf(&sb, "\\x%02x", (unsigned char)*c);
+			else
+				sb_addc(&sb, *c);
+		}
+		sb_adds(&sb, " inst.ks=hd:LABEL=OEMDRV:/ks.cfg inst.text");
+	}
+	sb_addf(&sb, " console=tty0 console=%s,115200", installer_serial_console(p->arch));
+	return sb_detach(&sb, NULL);
+}
