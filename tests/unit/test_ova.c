@@ -9,6 +9,7 @@
 
 #include "formats_util.h"
 #include "err.h"
+#include "log.h"
 #include "export.h"
 #include "ova.h"
 #include "outfile.h"
@@ -280,6 +281,7 @@ END_TEST
 
 int main(void)
 {
+	log_setup(LOG_FORMAT_TEXT, -1);
 	Suite *s = suite_create("ova");
 	TCase *tc = tcase_create("ova");
 	tcase_set_timeout(tc, 120);

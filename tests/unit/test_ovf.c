@@ -7,6 +7,7 @@
 
 #include "formats_util.h"
 #include "err.h"
+#include "log.h"
 #include "ovf.h"
 #include "util.h"
 
@@ -222,6 +223,7 @@ END_TEST
 
 int main(void)
 {
+	log_setup(LOG_FORMAT_TEXT, -1);
 	Suite *s = suite_create("ovf");
 	TCase *tc = tcase_create("ovf");
 	tcase_set_timeout(tc, 60);

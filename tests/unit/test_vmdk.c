@@ -7,6 +7,7 @@
 
 #include "formats_util.h"
 #include "err.h"
+#include "log.h"
 #include "outfile.h"
 #include "util.h"
 #include "vmdk.h"
@@ -412,6 +413,7 @@ END_TEST
 
 int main(void)
 {
+	log_setup(LOG_FORMAT_TEXT, -1);
 	Suite *s = suite_create("vmdk");
 	TCase *tc = tcase_create("vmdk");
 	tcase_set_timeout(tc, 120);
