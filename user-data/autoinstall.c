@@ -109,14 +109,21 @@ static int copy_scalar(struct fill *f, yaml_node_t *node, int *out_id)
 			*out_id = v->str ? add_string(f->out, v->str, YAML_ANY_SCALAR_STYLE) : 0;
 			return *out_id >= 0 ? 0 : -ENOMEM;
 		case VAR_BOOL:
-			*out_id = yaml_document_add_scalar(f->out, (yaml_char_t *)YAML_BOOL_TAG,
-							   (const yaml_char_t *)v->str, -1, YAML_PLAIN_SCALAR_STYLE);
+			/* Plain true/false: a YAML reader resolves it to a boolean. */
+			*out_id = yaml_document_add_scalar(f->out, NULL, (const yaml_char_t *)v->str, -1,
+							   YAML_PLAIN_SCALAR_STYLE);
 			return *out_id ? 0 : -ENOMEM;
 		case VAR_NODE:
 			return copy_node(f, v->doc, yaml_document_get_root_node(v->doc), out_id);
 		case VAR_LIST:
 			return err_fail(-EINVAL, "%s: list ${%s} outside a sequence", f->source, v->name);
 		}
+	}
+	if (!memmem(s, len, "${", 2)) {
+		/* Template text: kept as written (a plain 1 stays a number). */
+		*out_id = yaml_document_add_scalar(f->out, node->tag, node->data.scalar.value, (int)len,
+						   node->data.scalar.style);
+		return *out_id ? 0 : -ENOMEM;
 	}
 	struct strbuf sb = STRBUF_INIT;
 	sb_init(&sb);
