@@ -13,12 +13,14 @@
 
 #include "cleanup.h"
 #include "credential.h"
+#include "digest.h"
 #include "err.h"
 #include "export.h"
 #include "installer.h"
 #include "iso.h"
 #include "log.h"
 #include "machine.h"
+#include "provision.h"
 #include "runcmd.h"
 #include "signals.h"
 #include "strbuf.h"
@@ -43,6 +45,10 @@ struct build {
 	char *nvram;
 	enum accel_kind accel;
 	struct machine *vm;        /* the VM running now, if any */
+	/* provision */
+	char *nodeadm;             /* the verified nodeadm binary */
+	char *nodeadm_sha256;
+	char *nodeadm_url;
 };
 
 /* ---- iso ---- */
@@ -215,6 +221,96 @@ static int stage_install(struct build *b)
 	return r;
 }
 
+/* ---- provision ---- */
+
+/* nodeadm is fetched on the host and verified against the sha256 published
+ * beside it before it goes near the guest. */
+static int fetch_nodeadm(struct build *b)
+{
+	b->nodeadm_url = provision_nodeadm_url(b->spec);
+	_cleanup_free_ char *sum_url = NULL, *sum_text = NULL;
+	if (asprintf(&sum_url, "%s.sha256", b->nodeadm_url) < 0)
+		abort();
+	struct fetch_options opt;
+	fetch_options_init(&opt);
+	opt.allow_http = true; /* every byte is checked against the digest */
+	size_t len = 0;
+	int r = fetch_to_memory(sum_url, &opt, 4096, &sum_text, &len);
+	if (r < 0)
+		return r;
+	char *hex = NULL;
+	size_t n = strspn(sum_text, "0123456789abcdefABCDEF");
+	if (n == 64 && (sum_text[n] == '\0' || sum_text[n] == '\n' || sum_text[n] == ' ')) {
+		sum_text[n] = '\0';
+		hex = xstrdup(sum_text);
+	} else {
+		enum checksum_algo algo;
+		r = digest_parse_checksum_file(sum_text, sum_url, "nodeadm", CHECKSUM_SHA256, &algo, &hex);
+		if (r < 0)
+			return r;
+	}
+	b->nodeadm_sha256 = hex;
+	b->nodeadm = path_join(b->workdir, "nodeadm");
+	opt.stage = "nodeadm";
+	r = fetch_url(b->nodeadm_url, b->nodeadm, &opt);
+	if (r < 0)
+		return r;
+	r = digest_verify_file(b->nodeadm, "nodeadm", CHECKSUM_SHA256, hex, NULL);
+	if (r < 0)
+		return r;
+	log_info("provision: nodeadm %s verified (sha256 %s)", b->spec->nodeadm_version, hex);
+	return 0;
+}
+
+static int stage_provision(struct build *b)
+{
+	const struct build_spec *s = b->spec;
+	int r = fetch_nodeadm(b);
+	if (r < 0)
+		return r;
+	unsigned port;
+	r = provision_free_port(&port);
+	if (r < 0)
+		return r;
+	/* Boot 2 starts with fresh UEFI variables, as every clone of the image will. */
+	if (b->nvram)
+		unlink(b->nvram);
+	_cleanup_free_ char *vm_name = NULL;
+	if (asprintf(&vm_name, "%s-provision", b->name) < 0)
+		abort();
+	struct machine_config cfg = {
+		.name = vm_name, .arch = s->arch, .firmware = s->firmware, .accel = b->accel, .cpus = s->cpus,
+		.memory_mib = s->memory_mib, .disk = b->disk, .nvram = b->nvram, .network = s->network,
+		.restrict_network = s->restrict_network, .ssh_port = port, .guest_forwards = s->guest_forwards,
+		.run_as_caller = true,
+	};
+	r = machine_start(s->libvirt_uri, &cfg, s->on_error != ON_ERROR_KEEP, &b->vm);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *console_log = path_join(b->workdir, "console-provision.log");
+	machine_log_console(b->vm, "provision", console_log);
+	struct provision_params pp = {.spec = s, .cred = &b->cred, .ssh_port = port, .nodeadm_path = b->nodeadm,
+				      .vm = b->vm, .timeout = s->timeout};
+	r = provision_run(&pp);
+	if (r < 0)
+		return r;
+	struct machine_watch w = {.stage = "provision", .timeout = 300};
+	struct machine_result res;
+	machine_wait(b->vm, &w, &res);
+	if (res.outcome != MACHINE_POWEROFF) {
+		log_warn("provision: the guest did not power off by itself (%s); forcing it off",
+			 machine_outcome_name(res.outcome));
+		if (res.outcome == MACHINE_INTERRUPTED) {
+			machine_result_free(&res);
+			return err_interrupted("provision");
+		}
+	}
+	machine_result_free(&res);
+	machine_free(b->vm, false);
+	b->vm = NULL;
+	return 0;
+}
+
 /* ---- export ---- */
 
 static int stage_export(struct build *b)
@@ -223,11 +319,12 @@ static int stage_export(struct build *b)
 	_cleanup_free_ char *base = NULL;
 	export_request_from_spec(&req, b->spec, &base);
 	req.source_path = b->disk;
-	struct export_input inputs[3];
+	struct export_input inputs[4];
 	size_t n = 0;
 	inputs[n++] = (struct export_input){"iso", b->spec->iso, b->iso.algo == CHECKSUM_SHA256 ? b->iso.digest : NULL,
 					    b->iso.info.size};
-	for (size_t i = 0; i < b->data.n_files && n < 3; i++)
+	inputs[n++] = (struct export_input){"nodeadm", b->nodeadm_url, b->nodeadm_sha256, 0};
+	for (size_t i = 0; i < b->data.n_files && n < 4; i++)
 		inputs[n++] = (struct export_input){b->data.files[i].name, NULL, NULL, b->data.files[i].len};
 	req.inputs = inputs;
 	req.n_inputs = n;
@@ -306,6 +403,9 @@ static void build_cleanup(struct build *b, bool failed)
 	free(b->cmdline);
 	free(b->disk);
 	free(b->nvram);
+	free(b->nodeadm);
+	free(b->nodeadm_sha256);
+	free(b->nodeadm_url);
 }
 
 int build_run(const struct build_spec *spec, const struct build_env *env, struct build_result *res)
@@ -327,6 +427,8 @@ int build_run(const struct build_spec *spec, const struct build_env *env, struct
 		r = run_stage(&b, "seed", stage_seed);
 	if (r >= 0)
 		r = run_stage(&b, "install", stage_install);
+	if (r >= 0)
+		r = run_stage(&b, "provision", stage_provision);
 	if (r >= 0)
 		r = run_stage(&b, "export", stage_export);
 

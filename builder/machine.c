@@ -40,6 +40,8 @@ struct machine {
 	char *tail[TAIL_LINES];
 	unsigned tail_next;
 	struct strbuf partial;     /* console bytes after the last newline */
+	char *tail_text;           /* machine_console_tail's last answer */
+	char *log_stage;           /* machine_log_console's stage */
 	bool in_escape;
 	const struct machine_watch *watch;
 	FILE *console_log;
@@ -361,8 +363,12 @@ static void console_line(struct machine *m, const char *line)
 		fflush(m->console_log);
 		free(red);
 	}
-	if (!w)
-		return;
+	if (!w || !w->on_line) {
+		if (m->log_stage)
+			log_console(m->log_stage, line);
+		if (!w)
+			return;
+	}
 	if (w->on_line)
 		w->on_line(w->userdata, line);
 	for (size_t i = 0; w->failure_patterns && w->failure_patterns[i] && !m->failure_line; i++)
@@ -504,6 +510,32 @@ int machine_start(const char *uri, const struct machine_config *cfg, bool autode
 
 const char *machine_name(const struct machine *m) { return m->name; }
 
+void machine_log_console(struct machine *m, const char *stage, const char *path)
+{
+	pthread_mutex_lock(&m->lock);
+	str_set(&m->log_stage, stage);
+	if (!m->console_log && path)
+		m->console_log = fopen(path, "ae");
+	pthread_mutex_unlock(&m->lock);
+}
+
+bool machine_stopped(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	bool stopped = m->stopped || m->crashed;
+	pthread_mutex_unlock(&m->lock);
+	return stopped;
+}
+
+const char *machine_console_tail(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	free(m->tail_text);
+	m->tail_text = tail_join(m);
+	pthread_mutex_unlock(&m->lock);
+	return m->tail_text;
+}
+
 const char *machine_outcome_name(enum machine_outcome o)
 {
 	switch (o) {
@@ -631,6 +663,8 @@ void machine_free(struct machine *m, bool keep_running)
 	for (unsigned i = 0; i < TAIL_LINES; i++)
 		free(m->tail[i]);
 	free(m->failure_line);
+	free(m->tail_text);
+	free(m->log_stage);
 	free(m->name);
 	sb_release(&m->partial);
 	pthread_mutex_destroy(&m->lock);

@@ -75,6 +75,13 @@ int machine_shutdown(struct machine *m, unsigned timeout);
  * leaves a running guest alone (for --on-error keep). */
 void machine_free(struct machine *m, bool keep_running);
 const char *machine_name(const struct machine *m);
+/* Outside machine_wait, still record console lines: append them to path
+ * and hand them to log_console(stage, ...). */
+void machine_log_console(struct machine *m, const char *stage, const char *path);
+/* Has the guest stopped (powered off, crashed, destroyed)? */
+bool machine_stopped(struct machine *m);
+/* The last console lines, formatted for an error message (owned by m). */
+const char *machine_console_tail(struct machine *m);
 void machine_result_free(struct machine_result *r);
 const char *machine_outcome_name(enum machine_outcome o);
 

@@ -1,0 +1,413 @@
+/* provision.c — provisioning over SSH with libssh. Every step is a shell
+ * script template (builder/templates/provision-*.sh) prefixed by its
+ * variables, fed on stdin to `sudo -n /bin/sh -s`, so no secret is ever on
+ * a command line, ours or the guest's sudo. */
+#include "provision.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libssh/libssh.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "embedded.h"
+#include "err.h"
+#include "log.h"
+#include "machine.h"
+#include "signals.h"
+#include "strbuf.h"
+#include "udtemplate.h"
+#include "util.h"
+
+#define OUTPUT_TAIL 25
+
+int provision_free_port(unsigned *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_fail_errno(-errno, "cannot open a socket");
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+		int r = -errno;
+		close(fd);
+		return err_fail_errno(r, "cannot find a free port on 127.0.0.1");
+	}
+	close(fd);
+	*port = ntohs(a.sin_port);
+	return 0;
+}
+
+static void replace_all(struct strbuf *out, const char *in, const char *key, const char *value)
+{
+	size_t kl = strlen(key);
+	while (*in) {
+		if (!strncmp(in, key, kl)) {
+			sb_adds(out, value);
+			in += kl;
+		} else {
+			sb_addc(out, *in++);
+		}
+	}
+}
+
+char *provision_nodeadm_url(const struct build_spec *spec)
+{
+	const char *arch = arch_by_id(spec->arch)->nodeadm;
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	if (spec->nodeadm_url) {
+		struct strbuf tmp = STRBUF_INIT;
+		sb_init(&tmp);
+		replace_all(&tmp, spec->nodeadm_url, "{arch}", arch);
+		replace_all(&sb, tmp.buf, "{version}", spec->nodeadm_version);
+		sb_release(&tmp);
+	} else {
+		sb_addf(&sb, "https://hybrid-assets.eks.amazonaws.com/releases/%s/bin/linux/%s/nodeadm",
+			spec->nodeadm_version, arch);
+	}
+	return sb_detach(&sb, NULL);
+}
+
+/* ---- SSH ---- */
+
+struct ssh_conn {
+	ssh_session s;
+};
+
+static void ssh_conn_close(struct ssh_conn *c)
+{
+	if (c->s) {
+		ssh_disconnect(c->s);
+		ssh_free(c->s);
+		c->s = NULL;
+	}
+}
+
+static int ssh_try_connect(const struct provision_params *p, struct ssh_conn *c, const char **why)
+{
+	ssh_session s = ssh_new();
+	if (!s)
+		abort();
+	long timeout = 10;
+	int port = (int)p->ssh_port;
+	int no = 0;
+	ssh_options_set(s, SSH_OPTIONS_HOST, "127.0.0.1");
+	ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+	ssh_options_set(s, SSH_OPTIONS_USER, p->cred->user);
+	ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
+	ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+	/* The guest is our own VM behind a loopback forward, with host keys made
+	 * at its first boot: there is nothing to compare them against. */
+	ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+	ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+	if (ssh_connect(s) != SSH_OK) {
+		*why = "no SSH server answering yet";
+		ssh_free(s);
+		return -EAGAIN;
+	}
+	if (ssh_userauth_publickey(s, NULL, p->cred->key) != SSH_AUTH_SUCCESS) {
+		*why = "SSH answers but does not accept the build key yet";
+		ssh_disconnect(s);
+		ssh_free(s);
+		return -EACCES;
+	}
+	c->s = s;
+	return 0;
+}
+
+static int guest_alive(const struct provision_params *p, const char *doing)
+{
+	if (signals_interrupted())
+		return err_interrupted("provision");
+	if (p->vm && machine_stopped(p->vm))
+		return err_fail(-EIO, "the build VM stopped while %s\n  console (last lines):\n%s", doing,
+				machine_console_tail(p->vm));
+	return 0;
+}
+
+static int wait_for_ssh(const struct provision_params *p, struct ssh_conn *c, double deadline)
+{
+	const char *why = "not tried";
+	double t0 = now_monotonic();
+	log_info("provision: waiting for SSH on 127.0.0.1:%u", p->ssh_port);
+	for (;;) {
+		int r = guest_alive(p, "waiting for SSH");
+		if (r < 0)
+			return r;
+		if (ssh_try_connect(p, c, &why) == 0) {
+			log_info("provision: SSH is up after %.0f s", now_monotonic() - t0);
+			return 0;
+		}
+		if (now_monotonic() > deadline)
+			return err_fail(-ETIMEDOUT, "the installed system did not accept SSH within the timeout (%s)\n"
+						    "  console (last lines):\n%s",
+					why, p->vm ? machine_console_tail(p->vm) : "");
+		sleep(2);
+	}
+}
+
+/* Output lines of a step: to the log, and the last ones kept for errors. */
+struct step_output {
+	const char *step;
+	struct strbuf partial;
+	char *tail[OUTPUT_TAIL];
+	unsigned next;
+};
+
+static void step_line(struct step_output *o, const char *line)
+{
+	char *red = log_redact(line);
+	log_info("  %s | %s", o->step, red);
+	free(o->tail[o->next]);
+	o->tail[o->next] = red;
+	o->next = (o->next + 1) % OUTPUT_TAIL;
+}
+
+static void step_bytes(struct step_output *o, const char *buf, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			step_line(o, o->partial.buf);
+			sb_reset(&o->partial);
+		} else if (buf[i] != '\r') {
+			sb_addc(&o->partial, buf[i]);
+		}
+	}
+}
+
+static char *step_tail(struct step_output *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	if (o->partial.len)
+		step_line(o, o->partial.buf);
+	for (unsigned i = 0; i < OUTPUT_TAIL; i++) {
+		const char *l = o->tail[(o->next + i) % OUTPUT_TAIL];
+		if (l)
+			sb_addf(&sb, "    | %s\n", l);
+	}
+	return sb_detach(&sb, NULL);
+}
+
+static void step_output_free(struct step_output *o)
+{
+	for (unsigned i = 0; i < OUTPUT_TAIL; i++)
+		free(o->tail[i]);
+	sb_release(&o->partial);
+}
+
+/* Run `command` in the guest with `input` on its stdin; stream its output.
+ * Returns the exit status (>= 0) or a negative errno. */
+static int ssh_exec(const struct provision_params *p, struct ssh_conn *c, const char *command, const void *input,
+		    size_t input_len, struct step_output *out, double deadline)
+{
+	ssh_channel ch = ssh_channel_new(c->s);
+	if (!ch || ssh_channel_open_session(ch) != SSH_OK || ssh_channel_request_exec(ch, command) != SSH_OK) {
+		int r = err_fail(-EIO, "cannot run a command over SSH: %s", ssh_get_error(c->s));
+		if (ch)
+			ssh_channel_free(ch);
+		return r;
+	}
+	const char *data = input;
+	while (input_len > 0) {
+		uint32_t chunk = input_len > 65536 ? 65536 : (uint32_t)input_len;
+		int w = ssh_channel_write(ch, data, chunk);
+		if (w <= 0) {
+			ssh_channel_free(ch);
+			return err_fail(-EIO, "cannot send data over SSH: %s", ssh_get_error(c->s));
+		}
+		data += w;
+		input_len -= (size_t)w;
+	}
+	ssh_channel_send_eof(ch);
+	char buf[8192];
+	for (;;) {
+		int r = guest_alive(p, out->step);
+		if (r < 0) {
+			ssh_channel_free(ch);
+			return r;
+		}
+		if (now_monotonic() > deadline) {
+			ssh_channel_free(ch);
+			return err_fail(-ETIMEDOUT, "provision step '%s' did not finish within the timeout", out->step);
+		}
+		int n = ssh_channel_read_timeout(ch, buf, sizeof(buf), 0, 200);
+		if (n > 0)
+			step_bytes(out, buf, n);
+		int e = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 1);
+		if (e > 0)
+			step_bytes(out, buf, e);
+		if (n == SSH_ERROR || e == SSH_ERROR) {
+			ssh_channel_free(ch);
+			return err_fail(-EIO, "SSH connection lost during '%s': %s", out->step, ssh_get_error(c->s));
+		}
+		if (n == 0 && e == 0 && ssh_channel_is_eof(ch))
+			break;
+	}
+	int status = ssh_channel_get_exit_status(ch);
+	ssh_channel_close(ch);
+	ssh_channel_free(ch);
+	return status < 0 ? 255 : status;
+}
+
+/* ---- steps ---- */
+
+struct step_var {
+	const char *name;
+	const char *value;
+};
+
+static int run_script(const struct provision_params *p, struct ssh_conn *c, const char *step, const char *template,
+		      const struct step_var *vars, size_t n_vars, double deadline)
+{
+	const char *body = embedded_get(template, NULL);
+	if (!body)
+		return err_fail(-ENOENT, "internal: template %s is missing", template);
+	struct strbuf script = STRBUF_INIT;
+	sb_init(&script);
+	for (size_t i = 0; i < n_vars; i++) {
+		sb_addf(&script, "%s=", vars[i].name);
+		udtemplate_shell_quote(&script, vars[i].value ? vars[i].value : "");
+		sb_addc(&script, '\n');
+	}
+	sb_adds(&script, body);
+	log_info("provision: %s", step);
+	struct step_output out = {.step = step};
+	sb_init(&out.partial);
+	int status = ssh_exec(p, c, "sudo -n /bin/sh -s", script.buf, script.len, &out, deadline);
+	explicit_bzero(script.buf, script.len);
+	sb_release(&script);
+	int r = 0;
+	if (status > 0) {
+		_cleanup_free_ char *tail = step_tail(&out);
+		r = err_fail(-EIO, "provision step '%s' failed with exit status %d; its output (last lines):\n%s", step,
+			     status, tail);
+	} else if (status < 0) {
+		r = status;
+	}
+	step_output_free(&out);
+	return r;
+}
+
+static int upload(const struct provision_params *p, struct ssh_conn *c, const char *local, const char *remote,
+		  double deadline)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = read_file(local, &data, &len);
+	if (r < 0)
+		return err_fail_errno(r, "cannot read %s", local);
+	_cleanup_free_ char *cmd = NULL;
+	/* remote is ours (a fixed directory and random hex): safe to quote plainly. */
+	if (asprintf(&cmd, "sudo -n /bin/sh -c 'umask 077 && cat > %s'", remote) < 0)
+		abort();
+	struct step_output out = {.step = "upload"};
+	sb_init(&out.partial);
+	int status = ssh_exec(p, c, cmd, data, len, &out, deadline);
+	r = status == 0 ? 0 : status < 0 ? status : err_fail(-EIO, "cannot upload %s to the guest (exit %d)", local, status);
+	step_output_free(&out);
+	return r;
+}
+
+static int step_proxy(const struct provision_params *p, struct ssh_conn *c, double deadline)
+{
+	const struct build_spec *s = p->spec;
+	struct strbuf proxy_esc = STRBUF_INIT, noproxy_esc = STRBUF_INIT, dropin = STRBUF_INIT, apt = STRBUF_INIT;
+	sb_init(&proxy_esc);
+	sb_init(&noproxy_esc);
+	sb_init(&dropin);
+	sb_init(&apt);
+	udtemplate_systemd_escape(&proxy_esc, s->proxy);
+	udtemplate_systemd_escape(&noproxy_esc, s->no_proxy ? s->no_proxy : "localhost,127.0.0.1,169.254.169.254,.svc,.cluster.local");
+	struct udtemplate_var v1[] = {{"PROXY", proxy_esc.buf}, {"NO_PROXY", noproxy_esc.buf}};
+	struct udtemplate_var v2[] = {{"PROXY", s->proxy}};
+	int r = udtemplate_render("user-data/templates/http-proxy.conf", v1, 2, &dropin);
+	if (r >= 0)
+		r = udtemplate_render("user-data/templates/apt-proxy.conf", v2, 1, &apt);
+	if (r >= 0) {
+		struct step_var vars[] = {{"PROXY", s->proxy}, {"PROXY_DROPIN", dropin.buf}, {"APT_PROXY", apt.buf}};
+		r = run_script(p, c, "proxy", "builder/templates/provision-proxy.sh", vars, ARRAY_SIZE(vars), deadline);
+	}
+	sb_release(&proxy_esc);
+	sb_release(&noproxy_esc);
+	sb_release(&dropin);
+	sb_release(&apt);
+	return r;
+}
+
+int provision_run(const struct provision_params *p)
+{
+	const struct build_spec *s = p->spec;
+	bool rhel = os_by_id(s->os)->family == FAMILY_RHEL;
+	double deadline = now_monotonic() + p->timeout;
+	struct ssh_conn c = {0};
+	int r = wait_for_ssh(p, &c, deadline);
+	if (r < 0)
+		return r;
+
+	if (s->proxy)
+		r = step_proxy(p, &c, deadline);
+	if (r >= 0 && rhel) {
+		struct step_var vars[] = {{"RH_USERNAME", s->rh_username}, {"RH_PASSWORD", s->rh_password},
+					  {"RH_ORG", s->rh_org}, {"RH_ACTIVATION_KEY", s->rh_activation_key},
+					  {"RHEL_MAJOR", os_by_id(s->os)->release}};
+		r = run_script(p, &c, "subscription-manager register", "builder/templates/provision-rhsm-register.sh",
+			       vars, ARRAY_SIZE(vars), deadline);
+	}
+	_cleanup_free_ char *rnd = random_hex(6);
+	_cleanup_free_ char *remote = NULL;
+	if (asprintf(&remote, "/var/tmp/hnbuild-%s", rnd) < 0)
+		abort();
+	if (r >= 0)
+		r = upload(p, &c, p->nodeadm_path, remote, deadline);
+	if (r >= 0) {
+		char timeout[32];
+		unsigned left = (unsigned)(deadline - now_monotonic());
+		snprintf(timeout, sizeof(timeout), "%um", left / 60 > 1 ? left / 60 : 1);
+		struct step_var vars[] = {
+			{"NODEADM_UPLOAD", remote}, {"K8S_VERSION", s->k8s_version},
+			{"CREDENTIAL_PROVIDER", credential_provider_name(s->credential_provider)},
+			{"CONTAINERD_SOURCE", containerd_source_name(s)}, {"REGION", s->region},
+			{"NODEADM_TIMEOUT", timeout}, {"MANIFEST_OVERRIDE", s->manifest_override},
+			{"PRIVATE_MODE", s->private_mode ? "1" : ""},
+		};
+		r = run_script(p, &c, "nodeadm install", "builder/templates/provision-nodeadm.sh", vars,
+			       ARRAY_SIZE(vars), deadline);
+	}
+	for (size_t i = 0; r >= 0 && s->provision_scripts && s->provision_scripts[i]; i++) {
+		_cleanup_free_ char *step = NULL, *script_remote = NULL;
+		const char *base = strrchr(s->provision_scripts[i], '/');
+		if (asprintf(&step, "provision-script %s", base ? base + 1 : s->provision_scripts[i]) < 0 ||
+		    asprintf(&script_remote, "/var/tmp/hnbuild-%s-%zu", rnd, i) < 0)
+			abort();
+		r = upload(p, &c, s->provision_scripts[i], script_remote, deadline);
+		if (r >= 0) {
+			struct step_var vars[] = {{"USER_SCRIPT", script_remote}};
+			r = run_script(p, &c, step, "builder/templates/provision-user-script.sh", vars, 1, deadline);
+		}
+	}
+	/* Unregister even after a failed step: an account's entitlement must
+	 * not stay consumed by a VM that is about to be deleted. */
+	if (rhel) {
+		int q = run_script(p, &c, "subscription-manager unregister", "builder/templates/provision-rhsm-unregister.sh",
+				   NULL, 0, now_monotonic() + 300);
+		if (r >= 0 && q < 0)
+			r = q;
+	}
+	if (r >= 0) {
+		/* Power off from inside; the channel may drop as the guest stops. */
+		ssh_channel ch = ssh_channel_new(c.s);
+		if (ch && ssh_channel_open_session(ch) == SSH_OK)
+			ssh_channel_request_exec(ch, "sudo -n systemctl poweroff");
+		if (ch)
+			ssh_channel_free(ch);
+	}
+	ssh_conn_close(&c);
+	return r;
+}

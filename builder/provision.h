@@ -1,0 +1,32 @@
+/* provision.h — boot 2: the installed disk runs under libvirt with its SSH
+ * port forwarded to 127.0.0.1, and the provisioning steps run inside it over
+ * SSH (libssh, the build's ephemeral key): proxy, RHSM, nodeadm install,
+ * user scripts, RHSM clean-up. Step output streams into the build log. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "credential.h"
+#include "spec.h"
+
+struct machine;
+
+struct provision_params {
+	const struct build_spec *spec;
+	const struct build_credential *cred;
+	unsigned ssh_port;            /* 127.0.0.1 port forwarded to the guest's 22 */
+	const char *nodeadm_path;     /* verified nodeadm binary on the host */
+	struct machine *vm;           /* to notice a guest that dies */
+	unsigned timeout;             /* seconds for the whole stage */
+};
+
+/* Run every step; on failure err_message() names the step and shows the
+ * tail of its output. Ends by powering the guest off. */
+int provision_run(const struct provision_params *p);
+
+/* A free TCP port on 127.0.0.1 (for the SSH forward). */
+int provision_free_port(unsigned *port);
+
+/* The URL nodeadm is fetched from: --nodeadm-url with {arch}/{version}
+ * substituted, or the official release location. Caller frees. */
+char *provision_nodeadm_url(const struct build_spec *spec);
