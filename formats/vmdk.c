@@ -239,6 +239,7 @@ static void *writer_main(void *arg)
 		pthread_cond_broadcast(&c->cond);
 	}
 	pthread_mutex_unlock(&c->lock);
+	err_clear(); /* the message lives in this thread; vmdk_write records its own */
 	return NULL;
 }
 
