@@ -1,5 +1,5 @@
 /* kickstart.c — fills kickstart/templates/ks.cfg: ${name} values that are
- * validated or kickstart-quoted here, and @flag@ line conditions. */
+ * validated or kickstart-quoted here, and @@flag@@ line conditions. */
 #include "kickstart.h"
 
 #include <errno.h>
@@ -67,17 +67,17 @@ static int fill_template(const char *text, const struct ks_var *vars, size_t n_v
 			line = next;
 			continue;
 		}
-		if (line[0] == '@') {
-			bool negate = line[1] == '!';
-			const char *name = line + 1 + negate;
-			const char *end = memchr(name, '@', n - (size_t)(name - line));
+		if (n >= 2 && line[0] == '@' && line[1] == '@') {
+			bool negate = n > 2 && line[2] == '!';
+			const char *name = line + 2 + negate;
+			const char *end = memmem(name, n - (size_t)(name - line), "@@", 2);
 			if (!end) {
-				r = err_fail(-EINVAL, "%s:%u: unterminated @flag@", TEMPLATE, lineno);
+				r = err_fail(-EINVAL, "%s:%u: unterminated @@flag@@", TEMPLATE, lineno);
 				break;
 			}
 			bool set = flag_set(flags, name, (size_t)(end - name));
-			n -= (size_t)(end + 1 - line);
-			line = end + 1;
+			n -= (size_t)(end + 2 - line);
+			line = end + 2;
 			if (set == negate) {
 				line = next;
 				continue;
