@@ -30,14 +30,17 @@
 
 #define DEFAULT_OUTPUT_DIR "userdata"
 
-static inline void strv_freep(char ***v) { strv_free(*v); }
+static inline void strv_freep(char ***v)
+{
+	strv_free(*v);
+}
 #define _cleanup_strv_ _cleanup_(strv_freep)
 
 enum ud_format { UD_FILES, UD_GUESTINFO, UD_GOVC, UD_JSON };
 
 struct ud_args {
-	struct node_config nc;    /* shared by every node; nodeName set per node */
-	char *code_flag;          /* --ssm-activation-code (argv: warned) */
+	struct node_config nc; /* shared by every node; nodeName set per node */
+	char *code_flag;       /* --ssm-activation-code (argv: warned) */
 	char *code_file;
 	char *ca_file;
 	char *cert_file, *key_file;
@@ -64,10 +67,10 @@ struct ud_args {
 /* One node's rendered documents. */
 struct ud_node {
 	const struct node_entry *entry;
-	char *userdata;      /* #cloud-config or Bottlerocket TOML: holds secrets */
-	char *metadata;      /* NULL for Bottlerocket */
-	char *network;       /* NoCloud network-config, NULL for Bottlerocket */
-	char *userdata_enc;  /* guestinfo values */
+	char *userdata;	    /* #cloud-config or Bottlerocket TOML: holds secrets */
+	char *metadata;	    /* NULL for Bottlerocket */
+	char *network;	    /* NoCloud network-config, NULL for Bottlerocket */
+	char *userdata_enc; /* guestinfo values */
 	char *metadata_enc;
 };
 
@@ -240,35 +243,35 @@ enum {
 };
 
 static const struct option options[] = {
-	{ "cluster", required_argument, NULL, OPT_CLUSTER },
-	{ "region", required_argument, NULL, OPT_REGION },
-	{ "api-server-endpoint", required_argument, NULL, OPT_API_SERVER },
-	{ "certificate-authority", required_argument, NULL, OPT_CA },
-	{ "cidr", required_argument, NULL, OPT_CIDR },
-	{ "ssm-activation-id", required_argument, NULL, OPT_SSM_ID },
-	{ "ssm-activation-code", required_argument, NULL, OPT_SSM_CODE },
-	{ "ssm-activation-code-file", required_argument, NULL, OPT_SSM_CODE_FILE },
-	{ "iam-ra-trust-anchor-arn", required_argument, NULL, OPT_TRUST_ANCHOR },
-	{ "iam-ra-profile-arn", required_argument, NULL, OPT_PROFILE },
-	{ "iam-ra-role-arn", required_argument, NULL, OPT_ROLE },
-	{ "iam-ra-cert", required_argument, NULL, OPT_CERT },
-	{ "iam-ra-key", required_argument, NULL, OPT_KEY },
-	{ "enable-credentials-file", no_argument, NULL, OPT_CREDS_FILE },
-	{ "node-name", required_argument, NULL, OPT_NODE_NAME },
-	{ "nodes", required_argument, NULL, OPT_NODES },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "ssh-authorized-key", required_argument, NULL, OPT_SSH_KEY },
-	{ "ssh-authorized-keys-file", required_argument, NULL, OPT_SSH_KEYS_FILE },
-	{ "proxy", required_argument, NULL, OPT_PROXY },
-	{ "no-proxy", required_argument, NULL, OPT_NO_PROXY },
-	{ "kubelet-flag", required_argument, NULL, OPT_KUBELET_FLAG },
-	{ "containerd-config", required_argument, NULL, OPT_CONTAINERD },
-	{ "os", required_argument, NULL, OPT_OS },
-	{ "bottlerocket", no_argument, NULL, OPT_BOTTLEROCKET },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"cluster", required_argument, NULL, OPT_CLUSTER},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"api-server-endpoint", required_argument, NULL, OPT_API_SERVER},
+    {"certificate-authority", required_argument, NULL, OPT_CA},
+    {"cidr", required_argument, NULL, OPT_CIDR},
+    {"ssm-activation-id", required_argument, NULL, OPT_SSM_ID},
+    {"ssm-activation-code", required_argument, NULL, OPT_SSM_CODE},
+    {"ssm-activation-code-file", required_argument, NULL, OPT_SSM_CODE_FILE},
+    {"iam-ra-trust-anchor-arn", required_argument, NULL, OPT_TRUST_ANCHOR},
+    {"iam-ra-profile-arn", required_argument, NULL, OPT_PROFILE},
+    {"iam-ra-role-arn", required_argument, NULL, OPT_ROLE},
+    {"iam-ra-cert", required_argument, NULL, OPT_CERT},
+    {"iam-ra-key", required_argument, NULL, OPT_KEY},
+    {"enable-credentials-file", no_argument, NULL, OPT_CREDS_FILE},
+    {"node-name", required_argument, NULL, OPT_NODE_NAME},
+    {"nodes", required_argument, NULL, OPT_NODES},
+    {"user", required_argument, NULL, OPT_USER},
+    {"ssh-authorized-key", required_argument, NULL, OPT_SSH_KEY},
+    {"ssh-authorized-keys-file", required_argument, NULL, OPT_SSH_KEYS_FILE},
+    {"proxy", required_argument, NULL, OPT_PROXY},
+    {"no-proxy", required_argument, NULL, OPT_NO_PROXY},
+    {"kubelet-flag", required_argument, NULL, OPT_KUBELET_FLAG},
+    {"containerd-config", required_argument, NULL, OPT_CONTAINERD},
+    {"os", required_argument, NULL, OPT_OS},
+    {"bottlerocket", no_argument, NULL, OPT_BOTTLEROCKET},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void problemf(char ***problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -291,51 +294,108 @@ static void parse_args(int argc, char **argv, struct ud_args *a, char ***problem
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
-		case OPT_CLUSTER: str_set(&a->nc.cluster_name, optarg); break;
-		case OPT_REGION: str_set(&a->nc.region, optarg); break;
-		case OPT_API_SERVER: str_set(&a->nc.api_server_endpoint, optarg); break;
-		case OPT_CA: str_set(&a->ca_file, optarg); break;
-		case OPT_CIDR: str_set(&a->nc.cidr, optarg); break;
-		case OPT_SSM_ID: str_set(&a->nc.ssm_activation_id, optarg); break;
+		case OPT_CLUSTER:
+			str_set(&a->nc.cluster_name, optarg);
+			break;
+		case OPT_REGION:
+			str_set(&a->nc.region, optarg);
+			break;
+		case OPT_API_SERVER:
+			str_set(&a->nc.api_server_endpoint, optarg);
+			break;
+		case OPT_CA:
+			str_set(&a->ca_file, optarg);
+			break;
+		case OPT_CIDR:
+			str_set(&a->nc.cidr, optarg);
+			break;
+		case OPT_SSM_ID:
+			str_set(&a->nc.ssm_activation_id, optarg);
+			break;
 		case OPT_SSM_CODE:
 			secret_free(a->code_flag);
 			a->code_flag = xstrdup(optarg);
 			log_add_secret(optarg);
 			break;
-		case OPT_SSM_CODE_FILE: str_set(&a->code_file, optarg); break;
-		case OPT_TRUST_ANCHOR: str_set(&a->nc.trust_anchor_arn, optarg); break;
-		case OPT_PROFILE: str_set(&a->nc.profile_arn, optarg); break;
-		case OPT_ROLE: str_set(&a->nc.role_arn, optarg); break;
-		case OPT_CERT: str_set(&a->cert_file, optarg); break;
-		case OPT_KEY: str_set(&a->key_file, optarg); break;
-		case OPT_CREDS_FILE: a->nc.enable_credentials_file = true; break;
-		case OPT_NODE_NAME: strv_push(&a->node_names, optarg); break;
-		case OPT_NODES: str_set(&a->nodes_file, optarg); break;
-		case OPT_USER: str_set(&a->user, optarg); break;
-		case OPT_SSH_KEY: strv_push(&a->ssh_keys, optarg); break;
-		case OPT_SSH_KEYS_FILE: str_set(&a->ssh_keys_file, optarg); break;
-		case OPT_PROXY: str_set(&a->proxy, optarg); break;
-		case OPT_NO_PROXY: str_set(&a->no_proxy, optarg); break;
-		case OPT_KUBELET_FLAG: strv_push(&a->nc.kubelet_flags, optarg); break;
-		case OPT_CONTAINERD: str_set(&a->containerd_file, optarg); break;
-		case OPT_OS: str_set(&a->os, optarg); break;
-		case OPT_BOTTLEROCKET: a->bottlerocket = true; break;
-		case OPT_FORMAT: str_set(&a->format, optarg); break;
+		case OPT_SSM_CODE_FILE:
+			str_set(&a->code_file, optarg);
+			break;
+		case OPT_TRUST_ANCHOR:
+			str_set(&a->nc.trust_anchor_arn, optarg);
+			break;
+		case OPT_PROFILE:
+			str_set(&a->nc.profile_arn, optarg);
+			break;
+		case OPT_ROLE:
+			str_set(&a->nc.role_arn, optarg);
+			break;
+		case OPT_CERT:
+			str_set(&a->cert_file, optarg);
+			break;
+		case OPT_KEY:
+			str_set(&a->key_file, optarg);
+			break;
+		case OPT_CREDS_FILE:
+			a->nc.enable_credentials_file = true;
+			break;
+		case OPT_NODE_NAME:
+			strv_push(&a->node_names, optarg);
+			break;
+		case OPT_NODES:
+			str_set(&a->nodes_file, optarg);
+			break;
+		case OPT_USER:
+			str_set(&a->user, optarg);
+			break;
+		case OPT_SSH_KEY:
+			strv_push(&a->ssh_keys, optarg);
+			break;
+		case OPT_SSH_KEYS_FILE:
+			str_set(&a->ssh_keys_file, optarg);
+			break;
+		case OPT_PROXY:
+			str_set(&a->proxy, optarg);
+			break;
+		case OPT_NO_PROXY:
+			str_set(&a->no_proxy, optarg);
+			break;
+		case OPT_KUBELET_FLAG:
+			strv_push(&a->nc.kubelet_flags, optarg);
+			break;
+		case OPT_CONTAINERD:
+			str_set(&a->containerd_file, optarg);
+			break;
+		case OPT_OS:
+			str_set(&a->os, optarg);
+			break;
+		case OPT_BOTTLEROCKET:
+			a->bottlerocket = true;
+			break;
+		case OPT_FORMAT:
+			str_set(&a->format, optarg);
+			break;
 		case OPT_OUTPUT_DIR:
 			str_set(&a->output_dir, optarg);
 			a->output_dir_given = true;
 			break;
-		case 'h': a->help = true; break;
-		case ':': problemf(problems, "%s: needs a value", argv[optind - 1]); break;
+		case 'h':
+			a->help = true;
+			break;
+		case ':':
+			problemf(problems, "%s: needs a value", argv[optind - 1]);
+			break;
 		default:
 			if (optopt)
-				problemf(problems, "-%c: unknown option (see hnbuild userdata --help)", optopt);
+				problemf(problems, "-%c: unknown option (see hnbuild userdata --help)",
+					 optopt);
 			else
-				problemf(problems, "%s: unknown option (see hnbuild userdata --help)", argv[optind - 1]);
+				problemf(problems, "%s: unknown option (see hnbuild userdata --help)",
+					 argv[optind - 1]);
 		}
 	}
 	for (int i = optind; i < argc; i++)
-		problemf(problems, "'%s': unexpected argument (flags only; see hnbuild userdata --help)", argv[i]);
+		problemf(problems, "'%s': unexpected argument (flags only; see hnbuild userdata --help)",
+			 argv[i]);
 }
 
 /* Read a small text file given by a flag; problem on failure. */
@@ -405,7 +465,8 @@ static void load_inputs(struct ud_args *a, char ***problems)
 	if (a->ca_file) {
 		_cleanup_free_ char *pem = read_flag_file("--certificate-authority", a->ca_file, problems);
 		if (pem && !strstr(pem, "-----BEGIN CERTIFICATE-----"))
-			problemf(problems, "--certificate-authority: %s holds no PEM certificate", a->ca_file);
+			problemf(problems, "--certificate-authority: %s holds no PEM certificate",
+				 a->ca_file);
 		else if (pem) {
 			free(a->nc.certificate_authority);
 			guestinfo_encode(pem, strlen(pem), GUESTINFO_BASE64, &a->nc.certificate_authority);
@@ -428,7 +489,8 @@ static void load_inputs(struct ud_args *a, char ***problems)
 		problemf(problems, "%s: give --iam-ra-cert and --iam-ra-key together",
 			 a->cert_file ? "--iam-ra-key" : "--iam-ra-cert");
 	if ((a->cert_file || a->key_file) && nodeconfig_credential(&a->nc) == NODECONFIG_CRED_SSM)
-		problemf(problems, "--iam-ra-cert: a certificate is only used with IAM Roles Anywhere, not SSM");
+		problemf(problems,
+			 "--iam-ra-cert: a certificate is only used with IAM Roles Anywhere, not SSM");
 	if (a->containerd_file) {
 		char *toml = read_flag_file("--containerd-config", a->containerd_file, problems);
 		if (toml)
@@ -436,9 +498,11 @@ static void load_inputs(struct ud_args *a, char ***problems)
 	}
 
 	if (a->ssh_keys_file) {
-		_cleanup_free_ char *text = read_flag_file("--ssh-authorized-keys-file", a->ssh_keys_file, problems);
+		_cleanup_free_ char *text =
+		    read_flag_file("--ssh-authorized-keys-file", a->ssh_keys_file, problems);
 		char *save = NULL;
-		for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+		for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l;
+		     l = strtok_r(NULL, "\n", &save)) {
 			chomp(l);
 			if (*l && *l != '#')
 				strv_push(&a->ssh_keys, l);
@@ -446,13 +510,18 @@ static void load_inputs(struct ud_args *a, char ***problems)
 	}
 	for (size_t i = 0; a->ssh_keys && a->ssh_keys[i]; i++)
 		if (!ssh_key_ok(a->ssh_keys[i]))
-			problemf(problems, "--ssh-authorized-key: '%.40s' is not an OpenSSH public key line "
-					   "(ssh-ed25519 AAAA... comment)", a->ssh_keys[i]);
+			problemf(problems,
+				 "--ssh-authorized-key: '%.40s' is not an OpenSSH public key line "
+				 "(ssh-ed25519 AAAA... comment)",
+				 a->ssh_keys[i]);
 	if (a->user && !cloudconfig_user_ok(a->user))
-		problemf(problems, "--user: '%s' is not a valid login name (lowercase letters, digits, '_' and '-', "
-				   "not root)", a->user);
+		problemf(problems,
+			 "--user: '%s' is not a valid login name (lowercase letters, digits, '_' and '-', "
+			 "not root)",
+			 a->user);
 	if (a->proxy && !cloudconfig_proxy_ok(a->proxy))
-		problemf(problems, "--proxy: '%s' must be an http:// or https:// URL without spaces or quotes",
+		problemf(problems,
+			 "--proxy: '%s' must be an http:// or https:// URL without spaces or quotes",
 			 a->proxy);
 	if (a->no_proxy && !a->proxy)
 		problemf(problems, "--no-proxy: only meaningful with --proxy");
@@ -468,9 +537,11 @@ static void load_inputs(struct ud_args *a, char ***problems)
 		else if (!strcmp(a->os, "rhel"))
 			a->os_family = CLOUDCONFIG_OS_RHEL;
 		else if (os)
-			a->os_family = os->family == FAMILY_RHEL ? CLOUDCONFIG_OS_RHEL : CLOUDCONFIG_OS_UBUNTU;
+			a->os_family =
+			    os->family == FAMILY_RHEL ? CLOUDCONFIG_OS_RHEL : CLOUDCONFIG_OS_UBUNTU;
 		else
-			problemf(problems, "--os: '%s' is not ubuntu or rhel (or an os id like ubuntu24, rhel9)",
+			problemf(problems,
+				 "--os: '%s' is not ubuntu or rhel (or an os id like ubuntu24, rhel9)",
 				 a->os);
 	}
 	if (a->os && a->bottlerocket)
@@ -497,8 +568,10 @@ static void load_inputs(struct ud_args *a, char ***problems)
 	nodelist_validate(&a->nodes, problems);
 	for (size_t i = 0; a->bottlerocket && i < a->nodes.n; i++)
 		if (a->nodes.items[i].address)
-			problemf(problems, "%s: static addresses are not supported with --bottlerocket (use DHCP "
-					   "reservations)", a->nodes.items[i].origin);
+			problemf(problems,
+				 "%s: static addresses are not supported with --bottlerocket (use DHCP "
+				 "reservations)",
+				 a->nodes.items[i].origin);
 }
 
 /* NodeConfig field -> the flag that sets it, so messages name the input. */
@@ -506,22 +579,22 @@ static const struct {
 	const char *field;
 	const char *flag;
 } field_flags[] = {
-	{ "spec.cluster.name", "--cluster" },
-	{ "spec.cluster.region", "--region" },
-	{ "spec.cluster.apiServerEndpoint", "--api-server-endpoint" },
-	{ "spec.cluster.certificateAuthority", "--certificate-authority" },
-	{ "spec.cluster.cidr", "--cidr" },
-	{ "spec.hybrid.ssm.activationCode", "--ssm-activation-code-file/SSM_ACTIVATION_CODE" },
-	{ "spec.hybrid.ssm.activationId", "--ssm-activation-id" },
-	{ "spec.hybrid.iamRolesAnywhere.trustAnchorArn", "--iam-ra-trust-anchor-arn" },
-	{ "spec.hybrid.iamRolesAnywhere.profileArn", "--iam-ra-profile-arn" },
-	{ "spec.hybrid.iamRolesAnywhere.roleArn", "--iam-ra-role-arn" },
-	{ "spec.hybrid.iamRolesAnywhere.nodeName", "--node-name" },
-	{ "spec.hybrid.iamRolesAnywhere.certificatePath", "--iam-ra-cert" },
-	{ "spec.hybrid.iamRolesAnywhere.privateKeyPath", "--iam-ra-key" },
-	{ "spec.hybrid", "--ssm-activation-*/--iam-ra-*" },
-	{ "spec.kubelet.flags", "--kubelet-flag" },
-	{ "spec.containerd.config", "--containerd-config" },
+    {"spec.cluster.name", "--cluster"},
+    {"spec.cluster.region", "--region"},
+    {"spec.cluster.apiServerEndpoint", "--api-server-endpoint"},
+    {"spec.cluster.certificateAuthority", "--certificate-authority"},
+    {"spec.cluster.cidr", "--cidr"},
+    {"spec.hybrid.ssm.activationCode", "--ssm-activation-code-file/SSM_ACTIVATION_CODE"},
+    {"spec.hybrid.ssm.activationId", "--ssm-activation-id"},
+    {"spec.hybrid.iamRolesAnywhere.trustAnchorArn", "--iam-ra-trust-anchor-arn"},
+    {"spec.hybrid.iamRolesAnywhere.profileArn", "--iam-ra-profile-arn"},
+    {"spec.hybrid.iamRolesAnywhere.roleArn", "--iam-ra-role-arn"},
+    {"spec.hybrid.iamRolesAnywhere.nodeName", "--node-name"},
+    {"spec.hybrid.iamRolesAnywhere.certificatePath", "--iam-ra-cert"},
+    {"spec.hybrid.iamRolesAnywhere.privateKeyPath", "--iam-ra-key"},
+    {"spec.hybrid", "--ssm-activation-*/--iam-ra-*"},
+    {"spec.kubelet.flags", "--kubelet-flag"},
+    {"spec.containerd.config", "--containerd-config"},
 };
 
 static void add_config_problems(char **config_problems, char ***problems)
@@ -550,14 +623,14 @@ static void node_config_for(const struct ud_args *a, const char *name, struct no
 static void validate_config(const struct ud_args *a, char ***problems)
 {
 	_cleanup_strv_ char **cp = NULL;
-	struct node_config nc = { 0 };
+	struct node_config nc = {0};
 	node_config_for(a, a->nodes.n ? a->nodes.items[0].name : "node", &nc);
 	/* The node list already checked every name; do not report it twice. */
 	if (a->nodes.n && !nodeconfig_node_name_ok(nc.node_name))
 		str_set(&nc.node_name, "node");
 	nodeconfig_validate(&nc, &cp);
 	if (a->bottlerocket) {
-		struct bottlerocket_opts bo = { .iam_ra_cert_pem = a->cert_pem, .iam_ra_key_pem = a->key_pem };
+		struct bottlerocket_opts bo = {.iam_ra_cert_pem = a->cert_pem, .iam_ra_key_pem = a->key_pem};
 		if (!a->cert_file)
 			bo.iam_ra_cert_pem = NULL;
 		bottlerocket_validate(&nc, &bo, &cp);
@@ -570,19 +643,19 @@ static void validate_config(const struct ud_args *a, char ***problems)
 
 static int render_node(const struct ud_args *a, const struct node_entry *e, struct ud_node *out)
 {
-	struct node_config nc = { 0 };
+	struct node_config nc = {0};
 	node_config_for(a, e->name, &nc);
 	int r;
 	out->entry = e;
 	if (a->bottlerocket) {
 		struct bottlerocket_opts bo = {
-			.hostname = e->name,
-			.admin_user = a->user,
-			.ssh_keys = a->ssh_keys,
-			.iam_ra_cert_pem = a->cert_pem,
-			.iam_ra_key_pem = a->key_pem,
-			.proxy = a->proxy,
-			.no_proxy = a->no_proxy,
+		    .hostname = e->name,
+		    .admin_user = a->user,
+		    .ssh_keys = a->ssh_keys,
+		    .iam_ra_cert_pem = a->cert_pem,
+		    .iam_ra_key_pem = a->key_pem,
+		    .proxy = a->proxy,
+		    .no_proxy = a->no_proxy,
 		};
 		r = bottlerocket_render(&nc, &bo, &out->userdata);
 		if (r >= 0)
@@ -590,13 +663,13 @@ static int render_node(const struct ud_args *a, const struct node_entry *e, stru
 					     &out->userdata_enc);
 	} else {
 		struct cloudconfig_opts co = {
-			.os = a->os_family,
-			.proxy = a->proxy,
-			.no_proxy = a->no_proxy,
-			.user = a->user,
-			.ssh_keys = a->ssh_keys,
-			.iam_ra_cert_pem = a->cert_pem,
-			.iam_ra_key_pem = a->key_pem,
+		    .os = a->os_family,
+		    .proxy = a->proxy,
+		    .no_proxy = a->no_proxy,
+		    .user = a->user,
+		    .ssh_keys = a->ssh_keys,
+		    .iam_ra_cert_pem = a->cert_pem,
+		    .iam_ra_key_pem = a->key_pem,
 		};
 		r = cloudconfig_render_userdata(&nc, &co, &out->userdata);
 		if (r >= 0)
@@ -662,8 +735,9 @@ static void json_guestinfo(const struct ud_args *a, const struct ud_node *nodes,
 static void govc_commands(const struct ud_args *a, const char *dir, const struct ud_node *nodes, size_t n,
 			  struct strbuf *out)
 {
-	sb_addf(out, "# hnbuild userdata: set guestinfo on %zu VM%s (named like the nodes), then power them on.\n"
-		     "# The values are read from 0600 files at run time; none is printed here.\n",
+	sb_addf(out,
+		"# hnbuild userdata: set guestinfo on %zu VM%s (named like the nodes), then power them on.\n"
+		"# The values are read from 0600 files at run time; none is printed here.\n",
 		n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		const char *name = nodes[i].entry->name;
@@ -679,8 +753,10 @@ static void govc_commands(const struct ud_args *a, const char *dir, const struct
 			p = path_join(dir, f.buf);
 			sb_reset(&f);
 			udtemplate_shell_quote(&f, p);
-			sb_addf(out, " \\\n    -e guestinfo.metadata=\"$(cat %s)\" -e guestinfo.metadata.encoding=%s",
-				f.buf, encoding_of(a));
+			sb_addf(
+			    out,
+			    " \\\n    -e guestinfo.metadata=\"$(cat %s)\" -e guestinfo.metadata.encoding=%s",
+			    f.buf, encoding_of(a));
 		}
 		_cleanup_free_ char *p = NULL;
 		sb_reset(&f);
@@ -688,7 +764,8 @@ static void govc_commands(const struct ud_args *a, const char *dir, const struct
 		p = path_join(dir, f.buf);
 		sb_reset(&f);
 		udtemplate_shell_quote(&f, p);
-		sb_addf(out, " \\\n    -e guestinfo.userdata=\"$(cat %s)\" -e guestinfo.userdata.encoding=%s\n",
+		sb_addf(out,
+			" \\\n    -e guestinfo.userdata=\"$(cat %s)\" -e guestinfo.userdata.encoding=%s\n",
 			f.buf, encoding_of(a));
 		sb_addf(out, "govc vm.power -on %s\n", vm.buf);
 	}
@@ -776,7 +853,7 @@ static int write_outputs(const struct ud_args *a, const struct ud_node *nodes, s
 
 int cmd_userdata(int argc, char **argv)
 {
-	struct ud_args a = { 0 };
+	struct ud_args a = {0};
 	_cleanup_strv_ char **problems = NULL;
 	_cleanup_strv_ char **written = NULL;
 	struct ud_node *nodes = NULL;
@@ -816,8 +893,8 @@ int cmd_userdata(int argc, char **argv)
 		goto done;
 	}
 	if (a.fmt == UD_FILES || a.fmt == UD_GUESTINFO || (a.fmt == UD_JSON && a.output_dir_given)) {
-		printf("# hnbuild userdata: %zu node%s (%s), files holding secrets are mode 0600\n", a.nodes.n,
-		       a.nodes.n == 1 ? "" : "s", a.bottlerocket ? "Bottlerocket" : "cloud-init");
+		printf("# hnbuild userdata: %zu node%s (%s), files holding secrets are mode 0600\n",
+		       a.nodes.n, a.nodes.n == 1 ? "" : "s", a.bottlerocket ? "Bottlerocket" : "cloud-init");
 		for (size_t i = 0; written && written[i]; i++)
 			printf("%s\n", written[i]);
 	}

@@ -14,24 +14,31 @@
 #include "udtemplate.h"
 #include "util.h"
 
-static void problem(char ***problems, const char *msg) { strv_push(problems, msg); }
+static void problem(char ***problems, const char *msg)
+{
+	strv_push(problems, msg);
+}
 
 int bottlerocket_validate(const struct node_config *nc, const struct bottlerocket_opts *o, char ***problems)
 {
 	size_t before = strv_len(*problems);
 	if (str_empty(nc->api_server_endpoint))
-		problem(problems, "spec.cluster.apiServerEndpoint: is required for Bottlerocket (it cannot look "
-				  "the cluster up)");
+		problem(problems,
+			"spec.cluster.apiServerEndpoint: is required for Bottlerocket (it cannot look "
+			"the cluster up)");
 	if (str_empty(nc->certificate_authority))
-		problem(problems, "spec.cluster.certificateAuthority: is required for Bottlerocket (it cannot look "
-				  "the cluster up)");
+		problem(problems,
+			"spec.cluster.certificateAuthority: is required for Bottlerocket (it cannot look "
+			"the cluster up)");
 	if (nodeconfig_credential(nc) == NODECONFIG_CRED_IAM_RA) {
 		if (!o->iam_ra_cert_pem)
-			problem(problems, "spec.hybrid.iamRolesAnywhere.certificatePath: Bottlerocket needs the "
-					  "certificate itself (its bootstrap container writes it)");
+			problem(problems,
+				"spec.hybrid.iamRolesAnywhere.certificatePath: Bottlerocket needs the "
+				"certificate itself (its bootstrap container writes it)");
 		if (!o->iam_ra_key_pem)
-			problem(problems, "spec.hybrid.iamRolesAnywhere.privateKeyPath: Bottlerocket needs the "
-					  "private key itself (its bootstrap container writes it)");
+			problem(problems,
+				"spec.hybrid.iamRolesAnywhere.privateKeyPath: Bottlerocket needs the "
+				"private key itself (its bootstrap container writes it)");
 	}
 	if (nc->kubelet_flags && nc->kubelet_flags[0])
 		problem(problems, "spec.kubelet.flags: Bottlerocket takes no kubelet flags (use its "
@@ -125,16 +132,17 @@ static int aws_config(const struct node_config *nc, const struct bottlerocket_op
 		return 0;
 	}
 	const struct udtemplate_var vars[] = {
-		{ "REGION", nc->region },
-		{ "PROFILE_ARN", nc->profile_arn },
-		{ "ROLE_ARN", nc->role_arn },
-		{ "TRUST_ANCHOR_ARN", nc->trust_anchor_arn },
-		/* The role session name: IAM policies often bind it to the CN. */
-		{ "NODE_NAME", o->hostname },
+	    {"REGION", nc->region},
+	    {"PROFILE_ARN", nc->profile_arn},
+	    {"ROLE_ARN", nc->role_arn},
+	    {"TRUST_ANCHOR_ARN", nc->trust_anchor_arn},
+	    /* The role session name: IAM policies often bind it to the CN. */
+	    {"NODE_NAME", o->hostname},
 	};
 	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
 	sb_init(&text);
-	int r = udtemplate_render("user-data/templates/bottlerocket-aws-config", vars, ARRAY_SIZE(vars), &text);
+	int r =
+	    udtemplate_render("user-data/templates/bottlerocket-aws-config", vars, ARRAY_SIZE(vars), &text);
 	if (r < 0)
 		return r;
 	return base64_of(text.buf, out);
@@ -173,19 +181,19 @@ int bottlerocket_render(const struct node_config *nc, const struct bottlerocket_
 			    *no_proxy = o->proxy ? no_proxy_list(o->no_proxy) : NULL,
 			    *dns = bottlerocket_cluster_dns_ip(nc->cidr);
 	const struct udtemplate_var vars[] = {
-		{ "CLUSTER", cluster },
-		{ "API_SERVER", api },
-		{ "CA", ca },
-		{ "CLUSTER_DNS_IP", dns },
-		{ "HOSTNAME", host },
-		{ "REGION", region },
-		{ "PROXY", proxy },
-		{ "NO_PROXY_LIST", no_proxy },
-		{ "AWS_CONFIG", config },
-		{ "CREDENTIAL_PROVIDER", ssm ? "ssm" : "iam-ra" },
-		{ "ADMIN_USERDATA", admin },
-		{ "BOOTSTRAP_USERDATA", bootstrap },
-		{ "SSM", ssm ? "yes" : NULL },
+	    {"CLUSTER", cluster},
+	    {"API_SERVER", api},
+	    {"CA", ca},
+	    {"CLUSTER_DNS_IP", dns},
+	    {"HOSTNAME", host},
+	    {"REGION", region},
+	    {"PROXY", proxy},
+	    {"NO_PROXY_LIST", no_proxy},
+	    {"AWS_CONFIG", config},
+	    {"CREDENTIAL_PROVIDER", ssm ? "ssm" : "iam-ra"},
+	    {"ADMIN_USERDATA", admin},
+	    {"BOOTSTRAP_USERDATA", bootstrap},
+	    {"SSM", ssm ? "yes" : NULL},
 	};
 	_cleanup_strbuf_ struct strbuf doc = STRBUF_INIT;
 	sb_init(&doc);

@@ -9,13 +9,13 @@
 #define BOTTLEROCKET_DEFAULT_ADMIN_USER "ec2-user"
 
 struct bottlerocket_opts {
-	const char *hostname;        /* node name: hostname and Kubernetes node name */
-	const char *admin_user;      /* admin container SSH user; NULL = ec2-user */
-	char *const *ssh_keys;       /* admin container enabled only when given */
+	const char *hostname;	     /* node name: hostname and Kubernetes node name */
+	const char *admin_user;	     /* admin container SSH user; NULL = ec2-user */
+	char *const *ssh_keys;	     /* admin container enabled only when given */
 	const char *iam_ra_cert_pem; /* IAM Roles Anywhere: required */
 	const char *iam_ra_key_pem;  /* secret */
-	const char *proxy;           /* settings.network.https-proxy, or NULL */
-	const char *no_proxy;        /* comma-separated; NULL = none */
+	const char *proxy;	     /* settings.network.https-proxy, or NULL */
+	const char *no_proxy;	     /* comma-separated; NULL = none */
 };
 
 /* Bottlerocket cannot look the cluster up: API server endpoint and CA are

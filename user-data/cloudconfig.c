@@ -16,7 +16,9 @@ bool cloudconfig_proxy_ok(const char *url)
 {
 	if (!url)
 		return false;
-	const char *rest = str_startswith(url, "http://") ? url + 7 : str_startswith(url, "https://") ? url + 8 : NULL;
+	const char *rest = str_startswith(url, "http://")    ? url + 7
+			   : str_startswith(url, "https://") ? url + 8
+							     : NULL;
 	if (!rest || !*rest || *rest == '/')
 		return false;
 	for (const char *p = url; *p; p++) {
@@ -40,7 +42,8 @@ bool cloudconfig_user_ok(const char *name)
 	return strcmp(name, "root") != 0;
 }
 
-static void write_file_entry(struct yamlw *w, const char *path, const char *perm, const char *content, bool append)
+static void write_file_entry(struct yamlw *w, const char *path, const char *perm, const char *content,
+			     bool append)
 {
 	yamlw_map_begin(w);
 	yamlw_kv(w, "path", path);
@@ -62,12 +65,13 @@ static int proxy_files(struct yamlw *w, const struct node_config *nc, const stru
 	udtemplate_systemd_escape(&proxy_esc, o->proxy);
 	udtemplate_systemd_escape(&no_proxy_esc, o->no_proxy ? o->no_proxy : CLOUDCONFIG_DEFAULT_NO_PROXY);
 	const struct udtemplate_var unit_vars[] = {
-		{ "PROXY", proxy_esc.buf },
-		{ "NO_PROXY", no_proxy_esc.buf },
+	    {"PROXY", proxy_esc.buf},
+	    {"NO_PROXY", no_proxy_esc.buf},
 	};
 	_cleanup_strbuf_ struct strbuf unit = STRBUF_INIT;
 	sb_init(&unit);
-	int r = udtemplate_render("user-data/templates/http-proxy.conf", unit_vars, ARRAY_SIZE(unit_vars), &unit);
+	int r =
+	    udtemplate_render("user-data/templates/http-proxy.conf", unit_vars, ARRAY_SIZE(unit_vars), &unit);
 	if (r < 0)
 		return r;
 
@@ -75,16 +79,19 @@ static int proxy_files(struct yamlw *w, const struct node_config *nc, const stru
 	 * /usr/lib as nodeadm looks there, the SSM agent), plus containerd under
 	 * /etc where the EKS documentation puts it. */
 	write_file_entry(w, "/etc/systemd/system/kubelet.service.d/http-proxy.conf", "0644", unit.buf, false);
-	write_file_entry(w, "/etc/systemd/system/containerd.service.d/http-proxy.conf", "0644", unit.buf, false);
-	write_file_entry(w, "/usr/lib/systemd/system/containerd.service.d/http-proxy.conf", "0644", unit.buf, false);
+	write_file_entry(w, "/etc/systemd/system/containerd.service.d/http-proxy.conf", "0644", unit.buf,
+			 false);
+	write_file_entry(w, "/usr/lib/systemd/system/containerd.service.d/http-proxy.conf", "0644", unit.buf,
+			 false);
 	if (nodeconfig_credential(nc) == NODECONFIG_CRED_SSM)
 		write_file_entry(w,
 				 o->os == CLOUDCONFIG_OS_UBUNTU
-					 ? "/etc/systemd/system/snap.amazon-ssm-agent.amazon-ssm-agent.service.d/http-proxy.conf"
-					 : "/etc/systemd/system/amazon-ssm-agent.service.d/http-proxy.conf",
+				     ? "/etc/systemd/system/snap.amazon-ssm-agent.amazon-ssm-agent.service.d/"
+				       "http-proxy.conf"
+				     : "/etc/systemd/system/amazon-ssm-agent.service.d/http-proxy.conf",
 				 "0644", unit.buf, false);
 
-	const struct udtemplate_var pkg_vars[] = { { "PROXY", o->proxy } };
+	const struct udtemplate_var pkg_vars[] = {{"PROXY", o->proxy}};
 	_cleanup_strbuf_ struct strbuf pkg = STRBUF_INIT;
 	sb_init(&pkg);
 	if (o->os == CLOUDCONFIG_OS_UBUNTU) {
@@ -113,9 +120,9 @@ static int init_script(struct strbuf *out)
 	udtemplate_shell_quote(&log, CLOUDCONFIG_INIT_LOG);
 	udtemplate_shell_quote(&marker, CLOUDCONFIG_INIT_MARKER);
 	const struct udtemplate_var vars[] = {
-		{ "CONFIG", config.buf },
-		{ "LOG", log.buf },
-		{ "MARKER", marker.buf },
+	    {"CONFIG", config.buf},
+	    {"LOG", log.buf},
+	    {"MARKER", marker.buf},
 	};
 	return udtemplate_render("user-data/templates/nodeadm-init.sh", vars, ARRAY_SIZE(vars), out);
 }
@@ -169,11 +176,12 @@ int cloudconfig_render_userdata(const struct node_config *nc, const struct cloud
 	write_file_entry(&w, CLOUDCONFIG_NODECONFIG_PATH, "0600", nodeconfig, false);
 	write_file_entry(&w, CLOUDCONFIG_INIT_SCRIPT, "0755", script.buf, false);
 	if (o->iam_ra_cert_pem)
-		write_file_entry(&w, nc->certificate_path ? nc->certificate_path : NODECONFIG_IAM_RA_CERT_PATH, "0644",
-				 o->iam_ra_cert_pem, false);
+		write_file_entry(&w,
+				 nc->certificate_path ? nc->certificate_path : NODECONFIG_IAM_RA_CERT_PATH,
+				 "0644", o->iam_ra_cert_pem, false);
 	if (o->iam_ra_key_pem)
-		write_file_entry(&w, nc->private_key_path ? nc->private_key_path : NODECONFIG_IAM_RA_KEY_PATH, "0600",
-				 o->iam_ra_key_pem, false);
+		write_file_entry(&w, nc->private_key_path ? nc->private_key_path : NODECONFIG_IAM_RA_KEY_PATH,
+				 "0600", o->iam_ra_key_pem, false);
 	if (o->proxy) {
 		r = proxy_files(&w, nc, o);
 		if (r < 0) {
@@ -203,7 +211,8 @@ int cloudconfig_render_userdata(const struct node_config *nc, const struct cloud
 		_cleanup_strbuf_ struct strbuf e = STRBUF_INIT;
 		sb_init(&e);
 		yamlw_str(&w, "env");
-		const char *names[] = { "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy" };
+		const char *names[] = {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+				       "http_proxy", "https_proxy", "no_proxy"};
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 			sb_reset(&e);
 			sb_addf(&e, "%s=%s", names[i], i % 3 == 2 ? no_proxy : o->proxy);
@@ -222,7 +231,10 @@ int cloudconfig_render_userdata(const struct node_config *nc, const struct cloud
 	return 0;
 }
 
-static bool is_ipv6(const char *s) { return strchr(s, ':') != NULL; }
+static bool is_ipv6(const char *s)
+{
+	return strchr(s, ':') != NULL;
+}
 
 static void network_body(struct yamlw *w, const struct node_entry *node)
 {

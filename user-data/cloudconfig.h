@@ -24,10 +24,10 @@ enum cloudconfig_os {
 
 struct cloudconfig_opts {
 	enum cloudconfig_os os;
-	const char *proxy;          /* http(s) URL or NULL */
-	const char *no_proxy;       /* NULL = CLOUDCONFIG_DEFAULT_NO_PROXY */
-	const char *user;           /* extra login user with sudo, or NULL */
-	char *const *ssh_keys;      /* for user (or the image's default user) */
+	const char *proxy;	     /* http(s) URL or NULL */
+	const char *no_proxy;	     /* NULL = CLOUDCONFIG_DEFAULT_NO_PROXY */
+	const char *user;	     /* extra login user with sudo, or NULL */
+	char *const *ssh_keys;	     /* for user (or the image's default user) */
 	const char *iam_ra_cert_pem; /* IAM Roles Anywhere certificate contents, or NULL */
 	const char *iam_ra_key_pem;  /* its private key (secret), or NULL */
 };
@@ -39,7 +39,8 @@ bool cloudconfig_proxy_ok(const char *url);
 bool cloudconfig_user_ok(const char *name);
 
 /* #cloud-config user-data for a validated NodeConfig. Returns 0 or -errno. */
-int cloudconfig_render_userdata(const struct node_config *nc, const struct cloudconfig_opts *opts, char **out);
+int cloudconfig_render_userdata(const struct node_config *nc, const struct cloudconfig_opts *opts,
+				char **out);
 /* Metadata: instance-id and local-hostname (the node name) and a `network`
  * key (netplan v2; DHCP on e* NICs, or the node's static address). */
 int cloudconfig_render_metadata(const struct node_entry *node, char **out);

@@ -91,7 +91,8 @@ static char *base64_encode(const unsigned char *data, size_t len)
 
 static bool is_base64_char(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+	       c == '/';
 }
 
 static int base64_decode(const char *text, unsigned char **out, size_t *out_len)

@@ -60,7 +60,8 @@ void node_config_copy(struct node_config *dst, const struct node_config *src)
 enum nodeconfig_credential nodeconfig_credential(const struct node_config *nc)
 {
 	bool ssm = !str_empty(nc->ssm_activation_code) || !str_empty(nc->ssm_activation_id);
-	bool iam = !str_empty(nc->trust_anchor_arn) || !str_empty(nc->profile_arn) || !str_empty(nc->role_arn);
+	bool iam =
+	    !str_empty(nc->trust_anchor_arn) || !str_empty(nc->profile_arn) || !str_empty(nc->role_arn);
 	if (ssm && iam)
 		return NODECONFIG_CRED_BOTH;
 	return ssm ? NODECONFIG_CRED_SSM : iam ? NODECONFIG_CRED_IAM_RA : NODECONFIG_CRED_NONE;
@@ -127,7 +128,7 @@ bool nodeconfig_arn_ok(const char *arn, const char *kind)
 	if (!arn || !str_startswith(arn, "arn:"))
 		return false;
 	_cleanup_free_ char *copy = xstrdup(arn);
-	char *fields[6] = { 0 };
+	char *fields[6] = {0};
 	char *p = copy;
 	for (int i = 0; i < 5; i++) {
 		char *colon = strchr(p, ':');
@@ -140,7 +141,8 @@ bool nodeconfig_arn_ok(const char *arn, const char *kind)
 	fields[5] = p;
 	const char *partition = fields[1], *service = fields[2], *region = fields[3];
 	const char *account = fields[4], *resource = fields[5];
-	if (strcmp(partition, "aws") != 0 && !(str_startswith(partition, "aws-") && all_chars(partition, "-", false)))
+	if (strcmp(partition, "aws") != 0 &&
+	    !(str_startswith(partition, "aws-") && all_chars(partition, "-", false)))
 		return false;
 	if (strlen(account) != 12 || !all_chars(account, NULL, false) || strspn(account, "0123456789") != 12)
 		return false;
@@ -217,26 +219,34 @@ int nodeconfig_validate(const struct node_config *nc, char ***problems)
 	if (str_empty(nc->cluster_name))
 		problem(problems, "spec.cluster.name: is required");
 	else if (!cluster_name_ok(nc->cluster_name))
-		problem(problems, "spec.cluster.name: '%s' is not an EKS cluster name (1-100 letters, digits, '-' "
-			"and '_', starting with a letter or digit)", nc->cluster_name);
+		problem(problems,
+			"spec.cluster.name: '%s' is not an EKS cluster name (1-100 letters, digits, '-' "
+			"and '_', starting with a letter or digit)",
+			nc->cluster_name);
 	if (str_empty(nc->region))
 		problem(problems, "spec.cluster.region: is required");
 	else if (!nodeconfig_region_ok(nc->region))
-		problem(problems, "spec.cluster.region: '%s' is not an AWS region name (like us-west-2)", nc->region);
+		problem(problems, "spec.cluster.region: '%s' is not an AWS region name (like us-west-2)",
+			nc->region);
 	if (nc->api_server_endpoint && !str_startswith(nc->api_server_endpoint, "https://"))
-		problem(problems, "spec.cluster.apiServerEndpoint: '%s' must be an https:// URL", nc->api_server_endpoint);
+		problem(problems, "spec.cluster.apiServerEndpoint: '%s' must be an https:// URL",
+			nc->api_server_endpoint);
 	if (nc->certificate_authority && !base64_ok(nc->certificate_authority))
 		problem(problems, "spec.cluster.certificateAuthority: must be base64-encoded PEM data");
 	if (nc->cidr && !cidr_ok(nc->cidr))
-		problem(problems, "spec.cluster.cidr: '%s' is not a CIDR block (like 172.16.0.0/16)", nc->cidr);
+		problem(problems, "spec.cluster.cidr: '%s' is not a CIDR block (like 172.16.0.0/16)",
+			nc->cidr);
 
 	switch (nodeconfig_credential(nc)) {
 	case NODECONFIG_CRED_NONE:
-		problem(problems, "spec.hybrid: one credential provider is required: SSM (activation code and id) or "
+		problem(problems,
+			"spec.hybrid: one credential provider is required: SSM (activation code and id) or "
 			"IAM Roles Anywhere (trust anchor, profile and role ARNs)");
 		break;
 	case NODECONFIG_CRED_BOTH:
-		problem(problems, "spec.hybrid: give only one credential provider, not both SSM and IAM Roles Anywhere");
+		problem(
+		    problems,
+		    "spec.hybrid: give only one credential provider, not both SSM and IAM Roles Anywhere");
 		break;
 	case NODECONFIG_CRED_SSM: {
 		/* nodeadm: ^.{20,250}$ ('.' does not match a newline). */
@@ -244,47 +254,61 @@ int nodeconfig_validate(const struct node_config *nc, char ***problems)
 		if (str_empty(code))
 			problem(problems, "spec.hybrid.ssm.activationCode: is required");
 		else if (strlen(code) < 20 || strlen(code) > 250)
-			problem(problems, "spec.hybrid.ssm.activationCode: must be 20-250 characters, got %zu",
+			problem(problems,
+				"spec.hybrid.ssm.activationCode: must be 20-250 characters, got %zu",
 				strlen(code));
 		else if (strpbrk(code, "\n\r"))
 			problem(problems, "spec.hybrid.ssm.activationCode: must be a single line");
 		if (str_empty(nc->ssm_activation_id))
 			problem(problems, "spec.hybrid.ssm.activationId: is required");
 		else if (!nodeconfig_is_uuid(nc->ssm_activation_id))
-			problem(problems, "spec.hybrid.ssm.activationId: '%s' is not a lowercase UUID "
-				"(8-4-4-4-12 hex digits)", nc->ssm_activation_id);
+			problem(problems,
+				"spec.hybrid.ssm.activationId: '%s' is not a lowercase UUID "
+				"(8-4-4-4-12 hex digits)",
+				nc->ssm_activation_id);
 		break;
 	}
 	case NODECONFIG_CRED_IAM_RA:
 		if (str_empty(nc->trust_anchor_arn))
 			problem(problems, "spec.hybrid.iamRolesAnywhere.trustAnchorArn: is required");
 		else if (!nodeconfig_arn_ok(nc->trust_anchor_arn, "trust-anchor"))
-			problem(problems, "spec.hybrid.iamRolesAnywhere.trustAnchorArn: '%s' is not an IAM Roles Anywhere "
-				"trust anchor ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/UUID)",
-				nc->trust_anchor_arn);
+			problem(
+			    problems,
+			    "spec.hybrid.iamRolesAnywhere.trustAnchorArn: '%s' is not an IAM Roles Anywhere "
+			    "trust anchor ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/UUID)",
+			    nc->trust_anchor_arn);
 		if (str_empty(nc->profile_arn))
 			problem(problems, "spec.hybrid.iamRolesAnywhere.profileArn: is required");
 		else if (!nodeconfig_arn_ok(nc->profile_arn, "profile"))
-			problem(problems, "spec.hybrid.iamRolesAnywhere.profileArn: '%s' is not an IAM Roles Anywhere "
-				"profile ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:profile/UUID)", nc->profile_arn);
+			problem(problems,
+				"spec.hybrid.iamRolesAnywhere.profileArn: '%s' is not an IAM Roles Anywhere "
+				"profile ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:profile/UUID)",
+				nc->profile_arn);
 		if (str_empty(nc->role_arn))
 			problem(problems, "spec.hybrid.iamRolesAnywhere.roleArn: is required");
 		else if (!nodeconfig_arn_ok(nc->role_arn, "role"))
-			problem(problems, "spec.hybrid.iamRolesAnywhere.roleArn: '%s' is not an IAM role ARN "
-				"(arn:aws:iam::ACCOUNT:role/NAME)", nc->role_arn);
+			problem(problems,
+				"spec.hybrid.iamRolesAnywhere.roleArn: '%s' is not an IAM role ARN "
+				"(arn:aws:iam::ACCOUNT:role/NAME)",
+				nc->role_arn);
 		if (str_empty(nc->node_name))
 			problem(problems, "spec.hybrid.iamRolesAnywhere.nodeName: is required");
 		else if (strlen(nc->node_name) > 64)
-			problem(problems, "spec.hybrid.iamRolesAnywhere.nodeName: '%s' is longer than 64 characters",
+			problem(problems,
+				"spec.hybrid.iamRolesAnywhere.nodeName: '%s' is longer than 64 characters",
 				nc->node_name);
 		else if (!nodeconfig_node_name_ok(nc->node_name))
-			problem(problems, "spec.hybrid.iamRolesAnywhere.nodeName: '%s' is not a valid node name "
-				"(lowercase letters, digits, '-' and '.')", nc->node_name);
+			problem(problems,
+				"spec.hybrid.iamRolesAnywhere.nodeName: '%s' is not a valid node name "
+				"(lowercase letters, digits, '-' and '.')",
+				nc->node_name);
 		if (nc->certificate_path && nc->certificate_path[0] != '/')
-			problem(problems, "spec.hybrid.iamRolesAnywhere.certificatePath: '%s' must be absolute",
+			problem(problems,
+				"spec.hybrid.iamRolesAnywhere.certificatePath: '%s' must be absolute",
 				nc->certificate_path);
 		if (nc->private_key_path && nc->private_key_path[0] != '/')
-			problem(problems, "spec.hybrid.iamRolesAnywhere.privateKeyPath: '%s' must be absolute",
+			problem(problems,
+				"spec.hybrid.iamRolesAnywhere.privateKeyPath: '%s' must be absolute",
 				nc->private_key_path);
 		break;
 	}
@@ -294,7 +318,8 @@ int nodeconfig_validate(const struct node_config *nc, char ***problems)
 		if (!str_startswith(f, "--") || strlen(f) < 3)
 			problem(problems, "spec.kubelet.flags: '%s' is not a --flag or --flag=value", f);
 		else if (str_startswith(f, "--hostname-override"))
-			problem(problems, "spec.kubelet.flags: --hostname-override is not supported for hybrid nodes "
+			problem(problems,
+				"spec.kubelet.flags: --hostname-override is not supported for hybrid nodes "
 				"(nodeadm refuses it)");
 		else if (strpbrk(f, "\n\r"))
 			problem(problems, "spec.kubelet.flags: a flag must be a single line");
@@ -341,8 +366,10 @@ int nodeconfig_render(const struct node_config *nc, char **yaml)
 		yamlw_kv(&w, "trustAnchorArn", nc->trust_anchor_arn);
 		yamlw_kv(&w, "profileArn", nc->profile_arn);
 		yamlw_kv(&w, "roleArn", nc->role_arn);
-		yamlw_kv(&w, "certificatePath", nc->certificate_path ? nc->certificate_path : NODECONFIG_IAM_RA_CERT_PATH);
-		yamlw_kv(&w, "privateKeyPath", nc->private_key_path ? nc->private_key_path : NODECONFIG_IAM_RA_KEY_PATH);
+		yamlw_kv(&w, "certificatePath",
+			 nc->certificate_path ? nc->certificate_path : NODECONFIG_IAM_RA_CERT_PATH);
+		yamlw_kv(&w, "privateKeyPath",
+			 nc->private_key_path ? nc->private_key_path : NODECONFIG_IAM_RA_KEY_PATH);
 		if (nc->aws_config_path)
 			yamlw_kv(&w, "awsConfigPath", nc->aws_config_path);
 		yamlw_map_end(&w);

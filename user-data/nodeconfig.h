@@ -6,10 +6,10 @@
 #include <stdbool.h>
 
 enum nodeconfig_credential {
-	NODECONFIG_CRED_NONE,  /* neither given: invalid */
+	NODECONFIG_CRED_NONE, /* neither given: invalid */
 	NODECONFIG_CRED_SSM,
 	NODECONFIG_CRED_IAM_RA,
-	NODECONFIG_CRED_BOTH,  /* both given: invalid */
+	NODECONFIG_CRED_BOTH, /* both given: invalid */
 };
 
 /* Defaults nodeadm itself uses for IAM Roles Anywhere file locations. */
@@ -19,22 +19,22 @@ enum nodeconfig_credential {
 /* Every string is owned (NULL = not set). */
 struct node_config {
 	/* spec.cluster */
-	char *cluster_name;          /* required */
-	char *region;                /* required */
+	char *cluster_name;	     /* required */
+	char *region;		     /* required */
 	char *api_server_endpoint;   /* optional: https URL */
 	char *certificate_authority; /* optional: base64 of the PEM CA bundle */
-	char *cidr;                  /* optional: service IPv4/IPv6 CIDR */
+	char *cidr;		     /* optional: service IPv4/IPv6 CIDR */
 	/* spec.hybrid.ssm */
-	char *ssm_activation_code;   /* secret, 20-250 characters */
-	char *ssm_activation_id;     /* lowercase UUID */
+	char *ssm_activation_code; /* secret, 20-250 characters */
+	char *ssm_activation_id;   /* lowercase UUID */
 	/* spec.hybrid.iamRolesAnywhere */
-	char *node_name;             /* <= 64, also the role session name */
+	char *node_name; /* <= 64, also the role session name */
 	char *trust_anchor_arn;
 	char *profile_arn;
 	char *role_arn;
-	char *certificate_path;      /* NULL = NODECONFIG_IAM_RA_CERT_PATH */
-	char *private_key_path;      /* NULL = NODECONFIG_IAM_RA_KEY_PATH */
-	char *aws_config_path;       /* NULL = nodeadm's default */
+	char *certificate_path; /* NULL = NODECONFIG_IAM_RA_CERT_PATH */
+	char *private_key_path; /* NULL = NODECONFIG_IAM_RA_KEY_PATH */
+	char *aws_config_path;	/* NULL = nodeadm's default */
 	bool enable_credentials_file;
 	/* spec.kubelet.flags, spec.containerd.config */
 	char **kubelet_flags;

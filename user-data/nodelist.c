@@ -90,7 +90,7 @@ static int load_csv(const char *path, const char *data, struct node_list *list, 
 		char *l = trim(line);
 		if (!*l || *l == '#')
 			continue;
-		char *cells[5] = { 0 };
+		char *cells[5] = {0};
 		int n = 0;
 		for (char *c = l; c && n < 5; n++) {
 			char *comma = strchr(c, ',');
@@ -105,7 +105,8 @@ static int load_csv(const char *path, const char *data, struct node_list *list, 
 		}
 		first = false;
 		if (n > 4) {
-			problem(problems, "%s:%u: expected at most 4 columns (name,address,gateway,dns)", path, line_no);
+			problem(problems, "%s:%u: expected at most 4 columns (name,address,gateway,dns)",
+				path, line_no);
 			bad = 1;
 			continue;
 		}
@@ -146,7 +147,8 @@ static int yaml_item(const char *path, yaml_document_t *doc, yaml_node_t *item, 
 		return 0;
 	}
 	if (item->type != YAML_MAPPING_NODE) {
-		problem(problems, "%s: a node must be a mapping (name, address, gateway, dns) or a name", where.buf);
+		problem(problems, "%s: a node must be a mapping (name, address, gateway, dns) or a name",
+			where.buf);
 		return -EINVAL;
 	}
 	struct node_entry *e = nodelist_push(list);
@@ -161,13 +163,14 @@ static int yaml_item(const char *path, yaml_document_t *doc, yaml_node_t *item, 
 		yaml_where(&vw, path, v ? v : k);
 		if (key && strcmp(key, "dns") == 0) {
 			if (v->type == YAML_SEQUENCE_NODE) {
-				for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top;
-				     i++) {
+				for (yaml_node_item_t *i = v->data.sequence.items.start;
+				     i < v->data.sequence.items.top; i++) {
 					const char *s = scalar(yaml_document_get_node(doc, *i));
 					if (s)
 						strv_push(&e->dns, s);
 					else {
-						problem(problems, "%s: dns entries must be addresses", vw.buf);
+						problem(problems, "%s: dns entries must be addresses",
+							vw.buf);
 						bad = 1;
 					}
 				}
@@ -176,17 +179,17 @@ static int yaml_item(const char *path, yaml_document_t *doc, yaml_node_t *item, 
 			}
 			continue;
 		}
-		char **slot = !key                             ? NULL
-			      : strcmp(key, "name") == 0       ? &e->name
-			      : strcmp(key, "address") == 0    ? &e->address
-			      : strcmp(key, "gateway") == 0    ? &e->gateway
-								: NULL;
+		char **slot = !key			    ? NULL
+			      : strcmp(key, "name") == 0    ? &e->name
+			      : strcmp(key, "address") == 0 ? &e->address
+			      : strcmp(key, "gateway") == 0 ? &e->gateway
+							    : NULL;
 		if (!slot) {
 			_cleanup_strbuf_ struct strbuf kw = STRBUF_INIT;
 			sb_init(&kw);
 			yaml_where(&kw, path, k);
-			problem(problems, "%s: unknown key '%s' (expected name, address, gateway, dns)", kw.buf,
-				key ? key : "?");
+			problem(problems, "%s: unknown key '%s' (expected name, address, gateway, dns)",
+				kw.buf, key ? key : "?");
 			bad = 1;
 		} else if (!scalar(v)) {
 			problem(problems, "%s: '%s' must be a single value", vw.buf, key);
@@ -219,7 +222,8 @@ static int load_yaml(const char *path, const char *data, size_t len, struct node
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (root && root->type == YAML_MAPPING_NODE) {
 		yaml_node_t *nodes = NULL;
-		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+		     p++) {
 			const char *key = scalar(yaml_document_get_node(&doc, p->key));
 			if (key && strcmp(key, "nodes") == 0)
 				nodes = yaml_document_get_node(&doc, p->value);
@@ -230,7 +234,8 @@ static int load_yaml(const char *path, const char *data, size_t len, struct node
 		problem(problems, "%s: expected a list of nodes (or a mapping with a 'nodes' list)", path);
 		r = -EINVAL;
 	} else {
-		for (yaml_node_item_t *i = root->data.sequence.items.start; i < root->data.sequence.items.top; i++)
+		for (yaml_node_item_t *i = root->data.sequence.items.start; i < root->data.sequence.items.top;
+		     i++)
 			if (yaml_item(path, &doc, yaml_document_get_node(&doc, *i), list, problems) < 0)
 				r = -EINVAL;
 	}
@@ -310,28 +315,33 @@ int nodelist_validate(const struct node_list *list, char ***problems)
 		const struct node_entry *e = &list->items[i];
 		const char *o = e->origin;
 		if (!nodeconfig_node_name_ok(e->name))
-			problem(problems, "%s: node name '%s' must be 1-64 lowercase letters, digits, '-' or '.', "
-				"starting and ending with a letter or digit", o, e->name ? e->name : "");
+			problem(problems,
+				"%s: node name '%s' must be 1-64 lowercase letters, digits, '-' or '.', "
+				"starting and ending with a letter or digit",
+				o, e->name ? e->name : "");
 		for (size_t j = 0; j < i; j++)
 			if (e->name && list->items[j].name && strcmp(e->name, list->items[j].name) == 0)
-				problem(problems, "%s: node name '%s' is given twice (also at %s)", o, e->name,
-					list->items[j].origin);
+				problem(problems, "%s: node name '%s' is given twice (also at %s)", o,
+					e->name, list->items[j].origin);
 		int fam = 0;
 		if (e->address) {
 			fam = cidr_family(e->address);
 			if (!fam)
-				problem(problems, "%s: address '%s' must be an address with a prefix length, like "
-					"10.0.0.11/24", o, e->address);
+				problem(problems,
+					"%s: address '%s' must be an address with a prefix length, like "
+					"10.0.0.11/24",
+					o, e->address);
 		} else if (e->gateway || e->dns) {
-			problem(problems, "%s: gateway and dns need a static address (no address means DHCP)", o);
+			problem(problems, "%s: gateway and dns need a static address (no address means DHCP)",
+				o);
 		}
 		if (e->gateway) {
 			int gf = ip_family(e->gateway);
 			if (!gf)
 				problem(problems, "%s: gateway '%s' is not an IP address", o, e->gateway);
 			else if (fam && gf != fam)
-				problem(problems, "%s: gateway '%s' is not in the address family of '%s'", o, e->gateway,
-					e->address);
+				problem(problems, "%s: gateway '%s' is not in the address family of '%s'", o,
+					e->gateway, e->address);
 		}
 		for (size_t k = 0; e->dns && e->dns[k]; k++)
 			if (!ip_family(e->dns[k]))

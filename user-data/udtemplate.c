@@ -38,8 +38,8 @@ static bool directive(const char *line, size_t len, const char *keyword, const c
 	return true;
 }
 
-int udtemplate_render_text(const char *name, const char *text, const struct udtemplate_var *vars, size_t n_vars,
-			   struct strbuf *out)
+int udtemplate_render_text(const char *name, const char *text, const struct udtemplate_var *vars,
+			   size_t n_vars, struct strbuf *out)
 {
 	unsigned line_no = 0;
 	int depth = 0, skip_from = -1; /* skip_from: depth at which a false @if began */
@@ -53,7 +53,8 @@ int udtemplate_render_text(const char *name, const char *text, const struct udte
 		if (directive(line, len, "if", &arg, &arg_len) && arg) {
 			const struct udtemplate_var *v = lookup(vars, n_vars, arg, arg_len);
 			if (!v)
-				return err_fail(-EINVAL, "%s:%u: unknown template variable in @if", name, line_no);
+				return err_fail(-EINVAL, "%s:%u: unknown template variable in @if", name,
+						line_no);
 			depth++;
 			if (skip_from < 0 && str_empty(v->value))
 				skip_from = depth;
@@ -79,9 +80,11 @@ int udtemplate_render_text(const char *name, const char *text, const struct udte
 				continue;
 			}
 			const char *end = memchr(line + i + 1, '@', len - i - 1);
-			const struct udtemplate_var *v = end ? lookup(vars, n_vars, line + i + 1, (size_t)(end - line - i - 1)) : NULL;
+			const struct udtemplate_var *v =
+			    end ? lookup(vars, n_vars, line + i + 1, (size_t)(end - line - i - 1)) : NULL;
 			if (!v)
-				return err_fail(-EINVAL, "%s:%u:%zu: unknown template variable", name, line_no, i + 1);
+				return err_fail(-EINVAL, "%s:%u:%zu: unknown template variable", name,
+						line_no, i + 1);
 			if (v->value)
 				sb_adds(out, v->value);
 			i = (size_t)(end - line);
@@ -131,11 +134,21 @@ void udtemplate_toml_escape(struct strbuf *out, const char *s)
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		switch (c) {
-		case '"': sb_adds(out, "\\\""); break;
-		case '\\': sb_adds(out, "\\\\"); break;
-		case '\n': sb_adds(out, "\\n"); break;
-		case '\t': sb_adds(out, "\\t"); break;
-		case '\r': sb_adds(out, "\\r"); break;
+		case '"':
+			sb_adds(out, "\\\"");
+			break;
+		case '\\':
+			sb_adds(out, "\\\\");
+			break;
+		case '\n':
+			sb_adds(out, "\\n");
+			break;
+		case '\t':
+			sb_adds(out, "\\t");
+			break;
+		case '\r':
+			sb_adds(out, "\\r");
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				sb_addf(out, "\\u%04x", c);
@@ -150,11 +163,21 @@ void udtemplate_json_escape(struct strbuf *out, const char *s)
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		switch (c) {
-		case '"': sb_adds(out, "\\\""); break;
-		case '\\': sb_adds(out, "\\\\"); break;
-		case '\n': sb_adds(out, "\\n"); break;
-		case '\t': sb_adds(out, "\\t"); break;
-		case '\r': sb_adds(out, "\\r"); break;
+		case '"':
+			sb_adds(out, "\\\"");
+			break;
+		case '\\':
+			sb_adds(out, "\\\\");
+			break;
+		case '\n':
+			sb_adds(out, "\\n");
+			break;
+		case '\t':
+			sb_adds(out, "\\t");
+			break;
+		case '\r':
+			sb_adds(out, "\\r");
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				sb_addf(out, "\\u%04x", c);

@@ -17,8 +17,8 @@ struct udtemplate_var {
  * error: returns -EINVAL/-ENOENT with err_fail recorded. */
 int udtemplate_render(const char *path, const struct udtemplate_var *vars, size_t n_vars, struct strbuf *out);
 /* The same on a template held in memory (name is used in messages). */
-int udtemplate_render_text(const char *name, const char *text, const struct udtemplate_var *vars, size_t n_vars,
-			   struct strbuf *out);
+int udtemplate_render_text(const char *name, const char *text, const struct udtemplate_var *vars,
+			   size_t n_vars, struct strbuf *out);
 
 /* Escapers for template values. */
 /* POSIX shell: 'it'\''s' (always quoted). */

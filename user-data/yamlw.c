@@ -91,8 +91,14 @@ static void yamlw_seq_start(struct yamlw *w, yaml_sequence_style_t style)
 	yamlw_emit(w, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style));
 }
 
-void yamlw_seq_begin(struct yamlw *w) { yamlw_seq_start(w, YAML_BLOCK_SEQUENCE_STYLE); }
-void yamlw_flow_seq_begin(struct yamlw *w) { yamlw_seq_start(w, YAML_FLOW_SEQUENCE_STYLE); }
+void yamlw_seq_begin(struct yamlw *w)
+{
+	yamlw_seq_start(w, YAML_BLOCK_SEQUENCE_STYLE);
+}
+void yamlw_flow_seq_begin(struct yamlw *w)
+{
+	yamlw_seq_start(w, YAML_FLOW_SEQUENCE_STYLE);
+}
 
 void yamlw_seq_end(struct yamlw *w)
 {
@@ -105,8 +111,8 @@ void yamlw_seq_end(struct yamlw *w)
 static bool plain_is_ambiguous(const char *s)
 {
 	static const char *const words[] = {
-		"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "",
-		".nan", ".inf", "-.inf", "+.inf", "<<", "=",
+	    "y", "n", "yes",  "no",   "true",  "false", "on", "off", "null",
+	    "~", "",  ".nan", ".inf", "-.inf", "+.inf", "<<", "=",
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcasecmp(s, words[i]) == 0)
@@ -124,8 +130,8 @@ static void yamlw_scalar(struct yamlw *w, const char *s, yaml_scalar_style_t sty
 {
 	yaml_event_t ev;
 	yamlw_emit(w, &ev,
-		   yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), plain_ok, 1,
-						style));
+		   yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), plain_ok,
+						1, style));
 }
 
 void yamlw_str(struct yamlw *w, const char *s)
@@ -140,7 +146,10 @@ void yamlw_str(struct yamlw *w, const char *s)
 		yamlw_scalar(w, s, YAML_ANY_SCALAR_STYLE, true);
 }
 
-void yamlw_bool(struct yamlw *w, bool b) { yamlw_scalar(w, b ? "true" : "false", YAML_PLAIN_SCALAR_STYLE, true); }
+void yamlw_bool(struct yamlw *w, bool b)
+{
+	yamlw_scalar(w, b ? "true" : "false", YAML_PLAIN_SCALAR_STYLE, true);
+}
 
 void yamlw_int(struct yamlw *w, long long v)
 {

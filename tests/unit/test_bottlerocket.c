@@ -82,8 +82,8 @@ START_TEST(ssm_golden_and_contents)
 	base_config(&nc);
 	nc.ssm_activation_code = xstrdup(CODE);
 	nc.ssm_activation_id = xstrdup(ACT_ID);
-	char *keys[] = { "ssh-ed25519 AAAAC3Nza admin@example", NULL };
-	struct bottlerocket_opts o = { .hostname = "node-a", .ssh_keys = keys };
+	char *keys[] = {"ssh-ed25519 AAAAC3Nza admin@example", NULL};
+	struct bottlerocket_opts o = {.hostname = "node-a", .ssh_keys = keys};
 	char **p = NULL;
 	ck_assert_int_eq(bottlerocket_validate(&nc, &o, &p), 0);
 	char *toml = NULL;
@@ -96,13 +96,16 @@ START_TEST(ssm_golden_and_contents)
 	expect_toml(toml, "d['settings']['kubernetes']['api-server']", nc.api_server_endpoint);
 	expect_toml(toml, "d['settings']['kubernetes']['cluster-certificate']", CA_B64);
 	expect_toml(toml, "d['settings']['kubernetes']['cluster-dns-ip']", "172.16.0.10");
-	expect_toml(toml, "d['settings']['kubernetes']['provider-id']", "eks-hybrid:///us-west-2/my-cluster/node-a");
+	expect_toml(toml, "d['settings']['kubernetes']['provider-id']",
+		    "eks-hybrid:///us-west-2/my-cluster/node-a");
 	expect_toml(toml, "d['settings']['kubernetes']['hostname-override']", "node-a");
 	expect_toml(toml, "d['settings']['network']['hostname']", "node-a");
 	expect_toml(toml, "d['settings']['aws']['region']", "us-west-2");
 	expect_toml(toml, "'config' in d['settings']['aws']", "False");
-	expect_toml(toml, "d['settings']['kubernetes']['node-labels']['eks.amazonaws.com/hybrid-credential-provider']",
-		    "ssm");
+	expect_toml(
+	    toml,
+	    "d['settings']['kubernetes']['node-labels']['eks.amazonaws.com/hybrid-credential-provider']",
+	    "ssm");
 	expect_toml(toml, "d['settings']['host-containers']['control']['enabled']", "True");
 	expect_toml(toml, "d['settings']['bootstrap-containers']['eks-hybrid-setup']['mode']", "always");
 
@@ -115,7 +118,8 @@ START_TEST(ssm_golden_and_contents)
 	free(cmd);
 	char *admin = toml_get(toml, "d['settings']['host-containers']['admin']['user-data']");
 	char *json = b64_decode(admin);
-	ck_assert_str_eq(json, "{\"user\":\"ec2-user\",\"ssh\":{\"authorized-keys\":[\"ssh-ed25519 AAAAC3Nza admin@example\"]}}");
+	ck_assert_str_eq(json, "{\"user\":\"ec2-user\",\"ssh\":{\"authorized-keys\":[\"ssh-ed25519 AAAAC3Nza "
+			       "admin@example\"]}}");
 	free(admin);
 	free(json);
 	free(toml);
@@ -137,11 +141,11 @@ START_TEST(iam_ra_golden_and_contents)
 	nc.node_name = xstrdup("node-b");
 	nc.enable_credentials_file = true;
 	struct bottlerocket_opts o = {
-		.hostname = "node-b",
-		.iam_ra_cert_pem = FAKE_CERT,
-		.iam_ra_key_pem = FAKE_KEY,
-		.proxy = "http://proxy.corp:3128",
-		.no_proxy = "localhost,10.0.0.0/8",
+	    .hostname = "node-b",
+	    .iam_ra_cert_pem = FAKE_CERT,
+	    .iam_ra_key_pem = FAKE_KEY,
+	    .proxy = "http://proxy.corp:3128",
+	    .no_proxy = "localhost,10.0.0.0/8",
 	};
 	char **p = NULL;
 	ck_assert_int_eq(bottlerocket_validate(&nc, &o, &p), 0);
@@ -150,8 +154,10 @@ START_TEST(iam_ra_golden_and_contents)
 	ud_check_golden("tests/golden/userdata-bottlerocket-iam-ra.toml", toml);
 	ck_assert_ptr_null(strstr(toml, "PRIVATE KEY"));
 
-	expect_toml(toml, "d['settings']['kubernetes']['node-labels']['eks.amazonaws.com/hybrid-credential-provider']",
-		    "iam-ra");
+	expect_toml(
+	    toml,
+	    "d['settings']['kubernetes']['node-labels']['eks.amazonaws.com/hybrid-credential-provider']",
+	    "iam-ra");
 	expect_toml(toml, "'control' in d['settings'].get('host-containers', {})", "False");
 	expect_toml(toml, "'admin' in d['settings'].get('host-containers', {})", "False");
 	expect_toml(toml, "'cluster-dns-ip' in d['settings']['kubernetes']", "False");
@@ -160,12 +166,14 @@ START_TEST(iam_ra_golden_and_contents)
 
 	char *cfg64 = toml_get(toml, "d['settings']['aws']['config']");
 	char *cfg = b64_decode(cfg64);
-	ck_assert_str_eq(cfg, "[default]\nregion = us-west-2\ncredential_process = aws_signing_helper credential-process "
-			      "--certificate /root/.aws/node.crt --private-key /root/.aws/node.key --profile-arn "
-			      "arn:aws:rolesanywhere:us-west-2:123456789012:profile/11111111-2222-3333-4444-555555555555 "
-			      "--role-arn arn:aws:iam::123456789012:role/EksHybridNodes --trust-anchor-arn "
-			      "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/0123abcd-4567-89ab-cdef-0123456789ab "
-			      "--role-session-name node-b\n");
+	ck_assert_str_eq(
+	    cfg,
+	    "[default]\nregion = us-west-2\ncredential_process = aws_signing_helper credential-process "
+	    "--certificate /root/.aws/node.crt --private-key /root/.aws/node.key --profile-arn "
+	    "arn:aws:rolesanywhere:us-west-2:123456789012:profile/11111111-2222-3333-4444-555555555555 "
+	    "--role-arn arn:aws:iam::123456789012:role/EksHybridNodes --trust-anchor-arn "
+	    "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/0123abcd-4567-89ab-cdef-0123456789ab "
+	    "--role-session-name node-b\n");
 	free(cfg64);
 	free(cfg);
 	char *boot = toml_get(toml, "d['settings']['bootstrap-containers']['eks-hybrid-setup']['user-data']");
@@ -186,7 +194,7 @@ START_TEST(hostile_values_are_escaped)
 	str_set(&nc.api_server_endpoint, "https://x\"\n[settings.evil]\\");
 	nc.ssm_activation_code = xstrdup(CODE);
 	nc.ssm_activation_id = xstrdup(ACT_ID);
-	struct bottlerocket_opts o = { .hostname = "node-a" };
+	struct bottlerocket_opts o = {.hostname = "node-a"};
 	char *toml = NULL;
 	ck_assert_int_eq(bottlerocket_render(&nc, &o, &toml), 0);
 	expect_toml(toml, "d['settings']['kubernetes']['api-server']", "https://x\"\n[settings.evil]\\");
@@ -198,13 +206,13 @@ END_TEST
 
 START_TEST(requirements)
 {
-	struct node_config nc = { 0 };
+	struct node_config nc = {0};
 	nc.cluster_name = xstrdup("c");
 	nc.region = xstrdup("us-east-1");
 	nc.role_arn = xstrdup("arn:aws:iam::123456789012:role/R");
 	strv_push(&nc.kubelet_flags, "--max-pods=10");
 	nc.containerd_config = xstrdup("version = 2\n");
-	struct bottlerocket_opts o = { .hostname = "n" };
+	struct bottlerocket_opts o = {.hostname = "n"};
 	char **p = NULL;
 	ck_assert_int_eq(bottlerocket_validate(&nc, &o, &p), -EINVAL);
 	ck_assert_uint_eq(strv_len(p), 6);

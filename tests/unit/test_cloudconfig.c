@@ -57,7 +57,8 @@ START_TEST(schema_check_can_fail)
 {
 	/* Negative controls: the oracle rejects what we must never produce. */
 	ck_assert_int_ne(schema_status("#cloud-config\nruncmd: 5\n"), 0);
-	ck_assert_int_ne(schema_status("#cloud-config\nwrite_files:\n- path: /x\n  permissions: 0600\n  content: x\n"), 0);
+	ck_assert_int_ne(
+	    schema_status("#cloud-config\nwrite_files:\n- path: /x\n  permissions: 0600\n  content: x\n"), 0);
 	ck_assert_int_eq(schema_status("#cloud-config\nruncmd:\n- [echo, hi]\n"), 0);
 }
 END_TEST
@@ -66,8 +67,8 @@ START_TEST(userdata_ssm_golden_schema_and_structure)
 {
 	struct node_config nc;
 	ssm_config(&nc);
-	char *keys[] = { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOps ops@example", NULL };
-	struct cloudconfig_opts o = { .os = CLOUDCONFIG_OS_UBUNTU, .user = "ops", .ssh_keys = keys };
+	char *keys[] = {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOps ops@example", NULL};
+	struct cloudconfig_opts o = {.os = CLOUDCONFIG_OS_UBUNTU, .user = "ops", .ssh_keys = keys};
 	char *ud = NULL;
 	ck_assert_int_eq(cloudconfig_render_userdata(&nc, &o, &ud), 0);
 	ud_check_golden("tests/golden/userdata-cloud-config-ssm.yaml", ud);
@@ -108,11 +109,11 @@ START_TEST(userdata_iam_ra_proxy_rhel)
 	struct node_config nc;
 	iam_config(&nc);
 	struct cloudconfig_opts o = {
-		.os = CLOUDCONFIG_OS_RHEL,
-		.proxy = "http://user:p%40ss@proxy.corp:3128",
-		.no_proxy = "localhost,10.0.0.0/8,.corp",
-		.iam_ra_cert_pem = FAKE_CERT,
-		.iam_ra_key_pem = FAKE_KEY,
+	    .os = CLOUDCONFIG_OS_RHEL,
+	    .proxy = "http://user:p%40ss@proxy.corp:3128",
+	    .no_proxy = "localhost,10.0.0.0/8,.corp",
+	    .iam_ra_cert_pem = FAKE_CERT,
+	    .iam_ra_key_pem = FAKE_KEY,
 	};
 	char *ud = NULL;
 	ck_assert_int_eq(cloudconfig_render_userdata(&nc, &o, &ud), 0);
@@ -127,12 +128,14 @@ START_TEST(userdata_iam_ra_proxy_rhel)
 	ck_assert_str_eq(ud_yaml_str(&y, "write_files.3.permissions"), "0600");
 	ck_assert_str_eq(ud_yaml_str(&y, "write_files.3.content"), FAKE_KEY);
 	/* kubelet, containerd (/etc and /usr/lib), no SSM drop-in for IAM-RA, then yum. */
-	ck_assert_str_eq(ud_yaml_str(&y, "write_files.4.path"), "/etc/systemd/system/kubelet.service.d/http-proxy.conf");
+	ck_assert_str_eq(ud_yaml_str(&y, "write_files.4.path"),
+			 "/etc/systemd/system/kubelet.service.d/http-proxy.conf");
 	ck_assert_str_eq(ud_yaml_str(&y, "write_files.6.path"),
 			 "/usr/lib/systemd/system/containerd.service.d/http-proxy.conf");
 	ck_assert_str_eq(ud_yaml_str(&y, "write_files.7.path"), "/etc/yum.conf");
 	ck_assert_str_eq(ud_yaml_str(&y, "write_files.7.append"), "true");
-	ck_assert_ptr_nonnull(strstr(ud_yaml_str(&y, "write_files.7.content"), "\nproxy=http://user:p%40ss@proxy.corp:3128\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(ud_yaml_str(&y, "write_files.7.content"), "\nproxy=http://user:p%40ss@proxy.corp:3128\n"));
 	/* systemd specifiers: % doubled; nodeadm looks for HTTP_PROXY=<value> after unescaping. */
 	ck_assert_ptr_nonnull(strstr(ud_yaml_str(&y, "write_files.4.content"),
 				     "Environment=\"HTTPS_PROXY=http://user:p%%40ss@proxy.corp:3128\"\n"));
@@ -152,8 +155,9 @@ START_TEST(userdata_ssm_proxy_ubuntu_paths)
 {
 	struct node_config nc;
 	ssm_config(&nc);
-	char *keys[] = { "ssh-rsa AAAAB3Nza default@example", NULL };
-	struct cloudconfig_opts o = { .os = CLOUDCONFIG_OS_UBUNTU, .proxy = "https://proxy:3129", .ssh_keys = keys };
+	char *keys[] = {"ssh-rsa AAAAB3Nza default@example", NULL};
+	struct cloudconfig_opts o = {
+	    .os = CLOUDCONFIG_OS_UBUNTU, .proxy = "https://proxy:3129", .ssh_keys = keys};
 	char *ud = NULL;
 	ck_assert_int_eq(cloudconfig_render_userdata(&nc, &o, &ud), 0);
 	ck_assert_int_eq(schema_status(ud), 0);
@@ -162,12 +166,15 @@ START_TEST(userdata_ssm_proxy_ubuntu_paths)
 	/* No user: the keys go to the default user. */
 	ck_assert_ptr_null(ud_yaml_node(&y, "users"));
 	ck_assert_str_eq(ud_yaml_str(&y, "ssh_authorized_keys.0"), keys[0]);
-	ck_assert_str_eq(ud_yaml_str(&y, "write_files.5.path"),
-			 "/etc/systemd/system/snap.amazon-ssm-agent.amazon-ssm-agent.service.d/http-proxy.conf");
+	ck_assert_str_eq(
+	    ud_yaml_str(&y, "write_files.5.path"),
+	    "/etc/systemd/system/snap.amazon-ssm-agent.amazon-ssm-agent.service.d/http-proxy.conf");
 	ck_assert_str_eq(ud_yaml_str(&y, "write_files.6.path"), "/etc/apt/apt.conf.d/proxy.conf");
-	ck_assert_ptr_nonnull(strstr(ud_yaml_str(&y, "write_files.6.content"),
-				     "Acquire::http::Proxy \"https://proxy:3129\";\nAcquire::https::Proxy \"https://proxy:3129\";\n"));
-	ck_assert_ptr_nonnull(strstr(ud_yaml_str(&y, "runcmd.2.3"), "NO_PROXY=" CLOUDCONFIG_DEFAULT_NO_PROXY));
+	ck_assert_ptr_nonnull(strstr(
+	    ud_yaml_str(&y, "write_files.6.content"),
+	    "Acquire::http::Proxy \"https://proxy:3129\";\nAcquire::https::Proxy \"https://proxy:3129\";\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(ud_yaml_str(&y, "runcmd.2.3"), "NO_PROXY=" CLOUDCONFIG_DEFAULT_NO_PROXY));
 	ud_yaml_free(&y);
 	free(ud);
 	node_config_free(&nc);
@@ -179,7 +186,7 @@ START_TEST(guestinfo_round_trip_to_nodeconfig)
 	struct node_config nc;
 	ssm_config(&nc);
 	strv_push(&nc.kubelet_flags, "--node-labels=a=b");
-	struct cloudconfig_opts o = { .os = CLOUDCONFIG_OS_UBUNTU };
+	struct cloudconfig_opts o = {.os = CLOUDCONFIG_OS_UBUNTU};
 	char *ud = NULL, *enc = NULL, *dec = NULL;
 	ck_assert_int_eq(cloudconfig_render_userdata(&nc, &o, &ud), 0);
 	ck_assert_int_eq(guestinfo_encode(ud, strlen(ud), GUESTINFO_GZIP_BASE64, &enc), 0);
@@ -205,7 +212,7 @@ START_TEST(guestinfo_round_trip_to_nodeconfig)
 	ud_yaml_free(&y);
 
 	/* The same for the metadata. */
-	struct node_entry e = { .name = "node-7" };
+	struct node_entry e = {.name = "node-7"};
 	char *md = NULL, *menc = NULL, *mdec = NULL;
 	ck_assert_int_eq(cloudconfig_render_metadata(&e, &md), 0);
 	ck_assert_int_eq(guestinfo_encode(md, strlen(md), GUESTINFO_GZIP_BASE64, &menc), 0);
@@ -227,7 +234,7 @@ END_TEST
 
 START_TEST(metadata_dhcp_and_static_goldens)
 {
-	struct node_entry dhcp = { .name = "node-a" };
+	struct node_entry dhcp = {.name = "node-a"};
 	char *md = NULL, *net = NULL;
 	ck_assert_int_eq(cloudconfig_render_metadata(&dhcp, &md), 0);
 	ud_check_golden("tests/golden/userdata-meta-data-dhcp.yaml", md);
@@ -238,7 +245,7 @@ START_TEST(metadata_dhcp_and_static_goldens)
 	ud_yaml_free(&y);
 	free(md);
 
-	struct node_entry st = { .name = "node-b", .address = "10.20.0.11/24", .gateway = "10.20.0.1" };
+	struct node_entry st = {.name = "node-b", .address = "10.20.0.11/24", .gateway = "10.20.0.1"};
 	strv_push(&st.dns, "10.20.0.2");
 	strv_push(&st.dns, "10.20.0.3");
 	ck_assert_int_eq(cloudconfig_render_metadata(&st, &md), 0);
@@ -257,7 +264,7 @@ START_TEST(metadata_dhcp_and_static_goldens)
 	free(net);
 	strv_free(st.dns);
 
-	struct node_entry v6 = { .name = "node-c", .address = "fd00::11/64", .gateway = "fd00::1" };
+	struct node_entry v6 = {.name = "node-c", .address = "fd00::11/64", .gateway = "fd00::1"};
 	ck_assert_int_eq(cloudconfig_render_network(&v6, &net), 0);
 	ck_assert_int_eq(ud_yaml_load(&y, net), 0);
 	ck_assert_str_eq(ud_yaml_str(&y, "ethernets.primary.routes.0.to"), "::/0");
@@ -286,10 +293,11 @@ END_TEST
 
 START_TEST(nodelist_csv)
 {
-	char *path = ud_tmpfile("# rack 1\nname,address,gateway,dns\n\nnode-a, 10.0.0.11/24 ,10.0.0.1,10.0.0.2;10.0.0.3\n"
-				"node-b\nnode-c,,,\n",
-				".csv");
-	struct node_list l = { 0 };
+	char *path = ud_tmpfile(
+	    "# rack 1\nname,address,gateway,dns\n\nnode-a, 10.0.0.11/24 ,10.0.0.1,10.0.0.2;10.0.0.3\n"
+	    "node-b\nnode-c,,,\n",
+	    ".csv");
+	struct node_list l = {0};
 	char **p = NULL;
 	ck_assert_int_eq(nodelist_load(path, &l, &p), 0);
 	ck_assert_ptr_null(p);
@@ -311,10 +319,11 @@ END_TEST
 
 START_TEST(nodelist_yaml_both_shapes)
 {
-	char *path = ud_tmpfile("nodes:\n  - name: node-a\n    address: 10.0.0.11/24\n    gateway: 10.0.0.1\n"
-				"    dns: [10.0.0.2, 10.0.0.3]\n  - node-b\n  - name: node-c\n    dns: 1.1.1.1\n",
-				".yaml");
-	struct node_list l = { 0 };
+	char *path =
+	    ud_tmpfile("nodes:\n  - name: node-a\n    address: 10.0.0.11/24\n    gateway: 10.0.0.1\n"
+		       "    dns: [10.0.0.2, 10.0.0.3]\n  - node-b\n  - name: node-c\n    dns: 1.1.1.1\n",
+		       ".yaml");
+	struct node_list l = {0};
 	char **p = NULL;
 	ck_assert_int_eq(nodelist_load(path, &l, &p), 0);
 	ck_assert_uint_eq(l.n, 3);
@@ -341,7 +350,7 @@ END_TEST
 
 START_TEST(nodelist_errors_name_the_place)
 {
-	struct node_list l = { 0 };
+	struct node_list l = {0};
 	char **p = NULL;
 	char *path = ud_tmpfile("- name: n1\n  adress: 10.0.0.1/24\n- [a, b]\n", ".yaml");
 	ck_assert_int_eq(nodelist_load(path, &l, &p), -EINVAL);
@@ -368,8 +377,9 @@ START_TEST(nodelist_errors_name_the_place)
 	strv_free(p);
 	p = NULL;
 
-	path = ud_tmpfile("a,10.0.0.1/24,10.0.0.254\nB_bad\na\nc,10.0.0.3\nd,10.0.0.4/24,fd00::1\ne,,,8.8.8.8\nf,1,2,3,4\n",
-			  ".csv");
+	path = ud_tmpfile(
+	    "a,10.0.0.1/24,10.0.0.254\nB_bad\na\nc,10.0.0.3\nd,10.0.0.4/24,fd00::1\ne,,,8.8.8.8\nf,1,2,3,4\n",
+	    ".csv");
 	ck_assert_int_eq(nodelist_load(path, &l, &p), -EINVAL);
 	ck_assert(ud_has_problem(p, ":7: expected at most 4 columns"));
 	strv_free(p);

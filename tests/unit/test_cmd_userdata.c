@@ -101,23 +101,23 @@ START_TEST(every_problem_at_once_and_nothing_written)
 {
 	char *out = wpath("out");
 	int rc = run("--cluster", "bad cluster", "--region", "nowhere", "--ssm-activation-id", "NOPE",
-		     "--ssm-activation-code-file", "/nonexistent/code", "--node-name", "Bad_Name", "--proxy", "ftp://x",
-		     "--format", "yaml", "--bogus", "--output-dir", out, "stray", NULL);
+		     "--ssm-activation-code-file", "/nonexistent/code", "--node-name", "Bad_Name", "--proxy",
+		     "ftp://x", "--format", "yaml", "--bogus", "--output-dir", out, "stray", NULL);
 	ck_assert_int_eq(rc, EXIT_USAGE);
 	ck_assert_int_eq(err_exit_code(), EXIT_USAGE);
 	const char *msg = err_message();
 	ck_assert_ptr_nonnull(msg);
 	const char *expect[] = {
-		"--bogus: unknown option",
-		"'stray': unexpected argument",
-		"--ssm-activation-code-file: cannot read /nonexistent/code",
-		"--proxy: 'ftp://x'",
-		"--format: 'yaml' is not files, guestinfo, govc or json",
-		"--node-name: node name 'Bad_Name'",
-		"--cluster (spec.cluster.name): 'bad cluster'",
-		"--region (spec.cluster.region): 'nowhere'",
-		"--ssm-activation-code-file/SSM_ACTIVATION_CODE (spec.hybrid.ssm.activationCode): is required",
-		"--ssm-activation-id (spec.hybrid.ssm.activationId): 'NOPE'",
+	    "--bogus: unknown option",
+	    "'stray': unexpected argument",
+	    "--ssm-activation-code-file: cannot read /nonexistent/code",
+	    "--proxy: 'ftp://x'",
+	    "--format: 'yaml' is not files, guestinfo, govc or json",
+	    "--node-name: node name 'Bad_Name'",
+	    "--cluster (spec.cluster.name): 'bad cluster'",
+	    "--region (spec.cluster.region): 'nowhere'",
+	    "--ssm-activation-code-file/SSM_ACTIVATION_CODE (spec.hybrid.ssm.activationCode): is required",
+	    "--ssm-activation-id (spec.hybrid.ssm.activationId): 'NOPE'",
 	};
 	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
 		ck_assert_msg(strstr(msg, expect[i]), "missing '%s' in:\n%s", expect[i], msg);
@@ -158,8 +158,8 @@ START_TEST(govc_mode_keeps_secrets_off_stdout)
 	char *nodes = wpath("nodes.csv");
 	const char *csv = "node-a,10.0.0.11/24,10.0.0.1,10.0.0.2\nnode-b\n";
 	ck_assert_int_eq(write_file_atomic(nodes, csv, strlen(csv), 0644), 0);
-	int rc = run("--cluster", "my-cluster", "--region", "us-west-2", "--ssm-activation-id", ACT_ID, "--nodes",
-		     nodes, "--format", "govc", "--output-dir", out, NULL);
+	int rc = run("--cluster", "my-cluster", "--region", "us-west-2", "--ssm-activation-id", ACT_ID,
+		     "--nodes", nodes, "--format", "govc", "--output-dir", out, NULL);
 	ck_assert_msg(rc == EXIT_OK, "rc %d: %s", rc, err_message());
 	ck_assert_ptr_null(strstr(captured, CODE));
 	ck_assert_ptr_null(strstr(captured, "H4sI")); /* no encoded value either */
@@ -167,8 +167,8 @@ START_TEST(govc_mode_keeps_secrets_off_stdout)
 	ck_assert_ptr_nonnull(strstr(captured, "-e guestinfo.userdata.encoding=gzip+base64"));
 	ck_assert_ptr_nonnull(strstr(captured, "node-b.userdata.b64"));
 
-	const char *files[] = { "node-a.userdata.b64", "node-a.metadata.b64", "node-b.userdata.b64",
-				"node-b.metadata.b64" };
+	const char *files[] = {"node-a.userdata.b64", "node-a.metadata.b64", "node-b.userdata.b64",
+			       "node-b.metadata.b64"};
 	for (size_t i = 0; i < 4; i++) {
 		char *f = path_join(out, files[i]);
 		ck_assert_uint_eq(mode_of(f), 0600);
@@ -207,7 +207,8 @@ START_TEST(files_mode_is_a_nocloud_seed)
 	ck_assert_msg(rc == EXIT_OK, "rc %d: %s", rc, err_message());
 	ck_assert_ptr_null(strstr(captured, CODE));
 	char *dir = path_join(out, "node-a");
-	char *ud = path_join(dir, "user-data"), *md = path_join(dir, "meta-data"), *nc = path_join(dir, "network-config");
+	char *ud = path_join(dir, "user-data"), *md = path_join(dir, "meta-data"),
+	     *nc = path_join(dir, "network-config");
 	ck_assert_uint_eq(mode_of(dir), 0700);
 	ck_assert_uint_eq(mode_of(ud), 0600);
 	ck_assert_uint_eq(mode_of(md), 0644);
@@ -243,8 +244,8 @@ START_TEST(guestinfo_file_round_trips_to_files_output)
 			     "--output-dir", g, "--os", "rhel9", "--proxy", "http://proxy:3128", NULL),
 			 EXIT_OK);
 	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
-			     "--ssm-activation-code-file", code, "--node-name", "n1", "--output-dir", f, "--os", "rhel",
-			     "--proxy", "http://proxy:3128", NULL),
+			     "--ssm-activation-code-file", code, "--node-name", "n1", "--output-dir", f,
+			     "--os", "rhel", "--proxy", "http://proxy:3128", NULL),
 			 EXIT_OK);
 	char *gi = path_join(g, "n1.guestinfo"), *text = NULL, *plain_path = path_join(f, "n1/user-data"),
 	     *plain = NULL;
@@ -276,14 +277,15 @@ END_TEST
 START_TEST(json_mode)
 {
 	setenv("SSM_ACTIVATION_CODE", CODE, 1);
-	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID, "--node-name",
-			     "n1", "--node-name", "n2", "--format", "json", NULL),
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n1", "--node-name", "n2", "--format", "json", NULL),
 			 EXIT_OK);
 	char *path = ud_tmpfile(captured, ".json"), *cmd = NULL;
 	ck_assert(asprintf(&cmd,
 			   "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
 			   "assert [n[\"name\"] for n in d[\"nodes\"]] == [\"n1\", \"n2\"]; "
-			   "assert d[\"nodes\"][1][\"guestinfo\"][\"guestinfo.userdata.encoding\"] == \"gzip+base64\"' %s",
+			   "assert d[\"nodes\"][1][\"guestinfo\"][\"guestinfo.userdata.encoding\"] == "
+			   "\"gzip+base64\"' %s",
 			   path) > 0);
 	ck_assert_int_eq(ud_run(cmd), 0);
 	unlink(path);
@@ -292,8 +294,8 @@ START_TEST(json_mode)
 
 	/* With --output-dir the document goes to a 0600 file, not stdout. */
 	char *out = wpath("j");
-	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID, "--node-name",
-			     "n1", "--format", "json", "--output-dir", out, NULL),
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n1", "--format", "json", "--output-dir", out, NULL),
 			 EXIT_OK);
 	char *json = path_join(out, "userdata.json");
 	ck_assert_uint_eq(mode_of(json), 0600);
@@ -321,8 +323,8 @@ START_TEST(argv_code_warns_and_is_redacted)
 	/* Both a file and the argv form: refused. */
 	char *code = write_code_file(CODE);
 	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
-			     "--ssm-activation-code", CODE, "--ssm-activation-code-file", code, "--node-name", "n1",
-			     "--output-dir", out, NULL),
+			     "--ssm-activation-code", CODE, "--ssm-activation-code-file", code, "--node-name",
+			     "n1", "--output-dir", out, NULL),
 			 EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(err_message(), "give the activation code once"));
 	ck_assert_ptr_null(strstr(err_message(), CODE));
@@ -336,20 +338,24 @@ START_TEST(bottlerocket_via_command)
 {
 	setenv("SSM_ACTIVATION_CODE", CODE, 1);
 	char *out = wpath("br");
-	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID, "--node-name",
-			     "n1", "--bottlerocket", "--kubelet-flag", "--max-pods=5", "--output-dir", out, NULL),
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n1", "--bottlerocket", "--kubelet-flag", "--max-pods=5",
+			     "--output-dir", out, NULL),
 			 EXIT_USAGE);
 	const char *msg = err_message();
-	ck_assert_ptr_nonnull(strstr(msg, "--api-server-endpoint (spec.cluster.apiServerEndpoint): is required for Bottlerocket"));
+	ck_assert_ptr_nonnull(strstr(
+	    msg, "--api-server-endpoint (spec.cluster.apiServerEndpoint): is required for Bottlerocket"));
 	ck_assert_ptr_nonnull(strstr(msg, "--certificate-authority (spec.cluster.certificateAuthority)"));
-	ck_assert_ptr_nonnull(strstr(msg, "--kubelet-flag (spec.kubelet.flags): Bottlerocket takes no kubelet flags"));
+	ck_assert_ptr_nonnull(
+	    strstr(msg, "--kubelet-flag (spec.kubelet.flags): Bottlerocket takes no kubelet flags"));
 
 	char *ca = wpath("ca.pem");
 	const char *pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 	ck_assert_int_eq(write_file_atomic(ca, pem, strlen(pem), 0644), 0);
-	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID, "--node-name",
-			     "n1", "--bottlerocket", "--api-server-endpoint", "https://x.eks.amazonaws.com",
-			     "--certificate-authority", ca, "--format", "guestinfo", "--output-dir", out, NULL),
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n1", "--bottlerocket", "--api-server-endpoint",
+			     "https://x.eks.amazonaws.com", "--certificate-authority", ca, "--format",
+			     "guestinfo", "--output-dir", out, NULL),
 			 EXIT_OK);
 	char *gi = path_join(out, "n1.guestinfo"), *text = NULL;
 	size_t len;

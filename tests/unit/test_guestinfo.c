@@ -44,7 +44,8 @@ START_TEST(gzip_base64_round_trip_and_shape)
 	ck_assert_int_eq(guestinfo_encode(text, strlen(text), GUESTINFO_GZIP_BASE64, &enc), 0);
 	/* One line, base64 alphabet only, and a gzip header (1f 8b 08) = "H4sI". */
 	ck_assert(strncmp(enc, "H4sI", 4) == 0);
-	ck_assert(strspn(enc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == strlen(enc));
+	ck_assert(strspn(enc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+		  strlen(enc));
 	size_t n = 0;
 	ck_assert_int_eq(guestinfo_decode(enc, GUESTINFO_GZIP_BASE64, &dec, &n), 0);
 	ck_assert_uint_eq(n, strlen(text));

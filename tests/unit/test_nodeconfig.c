@@ -11,8 +11,10 @@
 
 #define CODE "AbCdEfGhIjKlMnOpQrSt0123"
 #define ACT_ID "0123abcd-4567-89ab-cdef-0123456789ab"
-#define TA_ARN "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/0123abcd-4567-89ab-cdef-0123456789ab"
-#define PROFILE_ARN "arn:aws:rolesanywhere:us-west-2:123456789012:profile/11111111-2222-3333-4444-555555555555"
+#define TA_ARN                                                                                               \
+	"arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/0123abcd-4567-89ab-cdef-0123456789ab"
+#define PROFILE_ARN                                                                                          \
+	"arn:aws:rolesanywhere:us-west-2:123456789012:profile/11111111-2222-3333-4444-555555555555"
 #define ROLE_ARN "arn:aws:iam::123456789012:role/EksHybridNodes"
 
 static void ssm_config(struct node_config *nc)
@@ -106,13 +108,13 @@ START_TEST(region_rules)
 	ssm_config(&nc);
 	str_set(&nc.region, NULL);
 	expect_problem(&nc, "spec.cluster.region: is required");
-	const char *bad[] = { "uswest2", "us-west-2a", "US-WEST-2", "us-west-", "us--west-2", "1us-west-2" };
+	const char *bad[] = {"uswest2", "us-west-2a", "US-WEST-2", "us-west-", "us--west-2", "1us-west-2"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		str_set(&nc.region, bad[i]);
 		expect_problem(&nc, "spec.cluster.region:");
 		ck_assert(!nodeconfig_region_ok(bad[i]));
 	}
-	const char *good[] = { "us-west-2", "eu-central-1", "us-gov-west-1", "cn-north-1", "ap-southeast-4" };
+	const char *good[] = {"us-west-2", "eu-central-1", "us-gov-west-1", "cn-north-1", "ap-southeast-4"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		str_set(&nc.region, good[i]);
 		expect_valid(&nc);
@@ -147,7 +149,7 @@ END_TEST
 
 START_TEST(exactly_one_credential_kind)
 {
-	struct node_config nc = { 0 };
+	struct node_config nc = {0};
 	nc.cluster_name = xstrdup("c");
 	nc.region = xstrdup("us-east-1");
 	ck_assert_int_eq(nodeconfig_credential(&nc), NODECONFIG_CRED_NONE);
@@ -200,11 +202,10 @@ START_TEST(activation_id_rules)
 	str_set(&nc.ssm_activation_id, NULL);
 	expect_problem(&nc, "spec.hybrid.ssm.activationId: is required");
 	const char *bad[] = {
-		"0123ABCD-4567-89ab-cdef-0123456789ab", /* uppercase: nodeadm refuses */
-		"0123abcd-4567-89ab-cdef-0123456789a",  /* short */
-		"0123abcd045670089ab-cdef-0123456789ab",
-		"0123abcd-4567-89ab-cdef-0123456789ag",
-		"{0123abcd-4567-89ab-cdef-0123456789a}",
+	    "0123ABCD-4567-89ab-cdef-0123456789ab", /* uppercase: nodeadm refuses */
+	    "0123abcd-4567-89ab-cdef-0123456789a",  /* short */
+	    "0123abcd045670089ab-cdef-0123456789ab", "0123abcd-4567-89ab-cdef-0123456789ag",
+	    "{0123abcd-4567-89ab-cdef-0123456789a}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		str_set(&nc.ssm_activation_id, bad[i]);
@@ -228,7 +229,8 @@ START_TEST(iam_ra_arn_rules)
 	str_set(&nc.trust_anchor_arn, TA_ARN);
 	str_set(&nc.profile_arn, NULL);
 	expect_problem(&nc, "spec.hybrid.iamRolesAnywhere.profileArn: is required");
-	str_set(&nc.profile_arn, "arn:aws:rolesanywhere:us-west-2:1234567890:profile/11111111-2222-3333-4444-555555555555");
+	str_set(&nc.profile_arn,
+		"arn:aws:rolesanywhere:us-west-2:1234567890:profile/11111111-2222-3333-4444-555555555555");
 	expect_problem(&nc, "spec.hybrid.iamRolesAnywhere.profileArn:");
 	str_set(&nc.profile_arn, PROFILE_ARN);
 	str_set(&nc.role_arn, NULL);
@@ -242,7 +244,8 @@ START_TEST(iam_ra_arn_rules)
 
 	ck_assert(nodeconfig_arn_ok("arn:aws-us-gov:iam::123456789012:role/R", "role"));
 	ck_assert(nodeconfig_arn_ok("arn:aws-cn:rolesanywhere:cn-north-1:123456789012:profile/"
-				    "11111111-2222-3333-4444-555555555555", "profile"));
+				    "11111111-2222-3333-4444-555555555555",
+				    "profile"));
 	ck_assert(!nodeconfig_arn_ok("arn:gcp:iam::123456789012:role/R", "role"));
 	ck_assert(!nodeconfig_arn_ok("arn:aws:iam::123456789012:role/", "role"));
 	ck_assert(!nodeconfig_arn_ok("arn:aws:iam::123456789012:role/bad name", "role"));
@@ -302,7 +305,7 @@ END_TEST
 
 START_TEST(every_problem_at_once)
 {
-	struct node_config nc = { 0 };
+	struct node_config nc = {0};
 	nc.region = xstrdup("nowhere");
 	nc.ssm_activation_code = xstrdup("short");
 	nc.ssm_activation_id = xstrdup("nope");
@@ -355,15 +358,18 @@ START_TEST(render_iam_ra_golden_with_defaults)
 	struct node_config nc;
 	iam_config(&nc);
 	nc.enable_credentials_file = true;
-	nc.containerd_config = xstrdup("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"x\"\n");
+	nc.containerd_config =
+	    xstrdup("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"x\"\n");
 	char *yaml = NULL;
 	ck_assert_int_eq(nodeconfig_render(&nc, &yaml), 0);
 	ud_check_golden("tests/golden/userdata-nodeconfig-iam-ra.yaml", yaml);
 	struct ud_yaml y;
 	ck_assert_int_eq(ud_yaml_load(&y, yaml), 0);
 	ck_assert_str_eq(ud_yaml_str(&y, "spec.hybrid.iamRolesAnywhere.nodeName"), "node-1");
-	ck_assert_str_eq(ud_yaml_str(&y, "spec.hybrid.iamRolesAnywhere.certificatePath"), NODECONFIG_IAM_RA_CERT_PATH);
-	ck_assert_str_eq(ud_yaml_str(&y, "spec.hybrid.iamRolesAnywhere.privateKeyPath"), NODECONFIG_IAM_RA_KEY_PATH);
+	ck_assert_str_eq(ud_yaml_str(&y, "spec.hybrid.iamRolesAnywhere.certificatePath"),
+			 NODECONFIG_IAM_RA_CERT_PATH);
+	ck_assert_str_eq(ud_yaml_str(&y, "spec.hybrid.iamRolesAnywhere.privateKeyPath"),
+			 NODECONFIG_IAM_RA_KEY_PATH);
 	ck_assert_str_eq(ud_yaml_str(&y, "spec.hybrid.enableCredentialsFile"), "true");
 	ck_assert_str_eq(ud_yaml_str(&y, "spec.containerd.config"), nc.containerd_config);
 	ck_assert_ptr_null(ud_yaml_node(&y, "spec.hybrid.ssm"));

@@ -31,7 +31,8 @@ static inline void ud_check_golden(const char *golden, const char *actual)
 			close(fd);
 		}
 		free(expected);
-		ck_abort_msg("output differs from %s (actual output in %s; diff -u %s %s)", golden, tmp, golden, tmp);
+		ck_abort_msg("output differs from %s (actual output in %s; diff -u %s %s)", golden, tmp,
+			     golden, tmp);
 	}
 	free(expected);
 }
@@ -89,9 +90,11 @@ static inline yaml_node_t *ud_yaml_node(struct ud_yaml *y, const char *path)
 	for (char *k = strtok_r(copy, ".", &save); k && n; k = strtok_r(NULL, ".", &save)) {
 		yaml_node_t *next = NULL;
 		if (n->type == YAML_MAPPING_NODE) {
-			for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+			     p++) {
 				yaml_node_t *key = yaml_document_get_node(&y->doc, p->key);
-				if (key->type == YAML_SCALAR_NODE && strcmp((char *)key->data.scalar.value, k) == 0)
+				if (key->type == YAML_SCALAR_NODE &&
+				    strcmp((char *)key->data.scalar.value, k) == 0)
 					next = yaml_document_get_node(&y->doc, p->value);
 			}
 		} else if (n->type == YAML_SEQUENCE_NODE) {
