@@ -90,29 +90,14 @@ struct transfer {
 	struct strbuf *mem;  /* memory sink, or NULL */
 	size_t max;          /* memory sink limit */
 	uint64_t offset;     /* bytes already on disk when this attempt started */
-	bool checked;        /* response code looked at */
-	bool restarted;      /* the server ignored Range: started over */
 	bool too_big;
 	const char *stage;
-	CURL *curl;
 };
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct transfer *t = userdata;
 	size_t n = size * nmemb;
-	if (!t->checked) {
-		long code = 0;
-		curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
-		t->checked = true;
-		if (t->offset > 0 && code == 200) {
-			/* Range was ignored: the body is the whole file from byte 0. */
-			if (t->file && (fflush(t->file) != 0 || ftruncate(fileno(t->file), 0) < 0))
-				return 0;
-			t->offset = 0;
-			t->restarted = true;
-		}
-	}
 	if (t->mem) {
 		if (t->mem->len + n > t->max) {
 			t->too_big = true;
@@ -141,7 +126,7 @@ static void curl_cleanupp(CURL **c)
 		curl_easy_cleanup(*c);
 }
 
-enum attempt_result { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_FATAL };
+enum attempt_result { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_RESTART, ATTEMPT_FATAL };
 
 /* One HTTP attempt. Returns ATTEMPT_* and records an error for the last. */
 static enum attempt_result attempt(const char *url, const char *shown, const struct fetch_options *opt,
@@ -153,8 +138,6 @@ static enum attempt_result attempt(const char *url, const char *shown, const str
 		return ATTEMPT_FATAL;
 	}
 	char errbuf[CURL_ERROR_SIZE] = "";
-	t->curl = c;
-	t->checked = false;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, opt->allow_http ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, opt->allow_http ? "http,https" : "https");
@@ -197,6 +180,10 @@ static enum attempt_result attempt(const char *url, const char *shown, const str
 		}
 		*r = err_fail(-EIO, "Download of %s failed: HTTP %ld", shown, code);
 		return (code >= 500 || code == 429 || code == 408) ? ATTEMPT_RETRY : ATTEMPT_FATAL;
+	case CURLE_RANGE_ERROR:
+		/* The server cannot resume: start over from byte 0. */
+		*r = err_fail(-EIO, "Download of %s cannot be resumed: %s", shown, why);
+		return t->offset > 0 ? ATTEMPT_RESTART : ATTEMPT_FATAL;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 		*r = err_verify(-EPERM, "TLS verification failed for %s: %s", shown, why);
@@ -249,8 +236,9 @@ static int run_transfer(const char *url, const struct fetch_options *opt, struct
 	if (!opt->allow_http && strncasecmp(url, "https://", 8) != 0)
 		return err_usage("Refusing plain http for %s: use https", shown);
 	unsigned delay = opt->backoff_ms ? opt->backoff_ms : 1;
+	bool restarted = false;
 	int r = 0;
-	for (unsigned i = 0;; i++) {
+	for (unsigned i = 0;;) {
 		if (t->file) {
 			struct stat st;
 			t->offset = fstat(fileno(t->file), &st) == 0 ? (uint64_t)st.st_size : 0;
@@ -262,9 +250,17 @@ static int run_transfer(const char *url, const struct fetch_options *opt, struct
 			err_clear();
 			return 0;
 		}
-		if (a == ATTEMPT_FATAL || i >= opt->retries)
+		if (a == ATTEMPT_RESTART && !restarted && t->file) {
+			restarted = true;
+			log_warn("%s; downloading it from the start", err_message());
+			if (fflush(t->file) != 0 || ftruncate(fileno(t->file), 0) < 0)
+				return err_fail_errno(-errno, "Failed to truncate the partial download of %s", shown);
+			continue;
+		}
+		if (a != ATTEMPT_RETRY || i >= opt->retries)
 			return r;
-		log_warn("%s; retrying in %.1f s (%u of %u)", err_message(), delay / 1000.0, i + 1, opt->retries);
+		i++;
+		log_warn("%s; retrying in %.1f s (%u of %u)", err_message(), delay / 1000.0, i, opt->retries);
 		sleep_ms(delay);
 		delay = delay > UINT32_MAX / 2 ? delay : delay * 2;
 	}
