@@ -160,9 +160,15 @@ static void print_help(void)
 	       "Nodes (at least one; the node name is the VM's hostname, instance-id and, with\n"
 	       "IAM Roles Anywhere, the Kubernetes node name and role session name):\n"
 	       "  --node-name NAME                a node on DHCP; repeat for more\n"
-	       "  --nodes FILE                    YAML or CSV list: name, address (CIDR), gateway, DNS\n"
-	       "                                  (see examples/userdata/nodes.yaml and nodes.csv);\n"
-	       "                                  nodes without an address use DHCP\n"
+	       "  --nodes FILE                    YAML or CSV list: name, address (CIDR), gateway, DNS,\n"
+	       "                                  interface (see examples/userdata/nodes.yaml, .csv);\n"
+	       "                                  nodes without an address use DHCP. The interface\n"
+	       "                                  defaults to the glob " CLOUDCONFIG_UBUNTU_DEFAULT_NIC
+	       " on Ubuntu; RHEL needs\n"
+	       "                                  an exact name: static addresses go "
+	       "on " CLOUDCONFIG_RHEL_DEFAULT_NIC "\n"
+	       "                                  (vmxnet3) unless given, DHCP uses cloud-init's\n"
+	       "                                  fallback (first NIC)\n"
 	       "\n"
 	       "Node settings:\n"
 	       "  --user NAME                     create a login user with passwordless sudo (with\n"
@@ -566,10 +572,17 @@ static void load_inputs(struct ud_args *a, char ***problems)
 	if (a->nodes_file)
 		nodelist_load(a->nodes_file, &a->nodes, problems);
 	nodelist_validate(&a->nodes, problems);
-	for (size_t i = 0; a->bottlerocket && i < a->nodes.n; i++)
-		if (a->nodes.items[i].address)
+	for (size_t i = 0; a->os_family == CLOUDCONFIG_OS_RHEL && i < a->nodes.n; i++)
+		if (a->nodes.items[i].interface && strchr(a->nodes.items[i].interface, '*'))
 			problemf(problems,
-				 "%s: static addresses are not supported with --bottlerocket (use DHCP "
+				 "%s: interface '%s': RHEL's network configuration needs an exact interface "
+				 "name, not a glob",
+				 a->nodes.items[i].origin, a->nodes.items[i].interface);
+	for (size_t i = 0; a->bottlerocket && i < a->nodes.n; i++)
+		if (a->nodes.items[i].address || a->nodes.items[i].interface)
+			problemf(problems,
+				 "%s: static addresses and interfaces are not supported with --bottlerocket "
+				 "(use DHCP "
 				 "reservations)",
 				 a->nodes.items[i].origin);
 }
@@ -673,9 +686,9 @@ static int render_node(const struct ud_args *a, const struct node_entry *e, stru
 		};
 		r = cloudconfig_render_userdata(&nc, &co, &out->userdata);
 		if (r >= 0)
-			r = cloudconfig_render_metadata(e, &out->metadata);
+			r = cloudconfig_render_metadata(e, a->os_family, &out->metadata);
 		if (r >= 0)
-			r = cloudconfig_render_network(e, &out->network);
+			r = cloudconfig_render_network(e, a->os_family, &out->network);
 		if (r >= 0)
 			r = guestinfo_encode(out->userdata, strlen(out->userdata), GUESTINFO_GZIP_BASE64,
 					     &out->userdata_enc);
@@ -806,7 +819,7 @@ static int write_outputs(const struct ud_args *a, const struct ud_node *nodes, s
 			r = write_out(sub, "user-data", nd->userdata, 0600, written);
 			if (r >= 0)
 				r = write_out(sub, "meta-data", nd->metadata, 0644, written);
-			if (r >= 0)
+			if (r >= 0 && nd->network)
 				r = write_out(sub, "network-config", nd->network, 0644, written);
 			break;
 		}

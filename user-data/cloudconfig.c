@@ -236,19 +236,31 @@ static bool is_ipv6(const char *s)
 	return strchr(s, ':') != NULL;
 }
 
-static void network_body(struct yamlw *w, const struct node_entry *node)
+/* Is there a network section to write? (See cloudconfig.h.) */
+static bool has_network(const struct node_entry *node, enum cloudconfig_os os)
+{
+	return os == CLOUDCONFIG_OS_UBUNTU || node->address || node->interface;
+}
+
+static void network_body(struct yamlw *w, const struct node_entry *node, enum cloudconfig_os os)
 {
 	yamlw_map_begin(w);
 	yamlw_kv_int(w, "version", 2);
 	yamlw_str(w, "ethernets");
 	yamlw_map_begin(w);
-	yamlw_str(w, "primary");
-	yamlw_map_begin(w);
-	yamlw_str(w, "match");
-	yamlw_map_begin(w);
-	/* ens192 on vmxnet3, enp1s0/ens3 on virtio, eth0 elsewhere. */
-	yamlw_kv(w, "name", "e*");
-	yamlw_map_end(w);
+	if (os == CLOUDCONFIG_OS_UBUNTU) {
+		/* ens192 on vmxnet3, enp1s0/ens3 on virtio, eth0 elsewhere: netplan
+		 * matches a glob. */
+		yamlw_str(w, "primary");
+		yamlw_map_begin(w);
+		yamlw_str(w, "match");
+		yamlw_map_begin(w);
+		yamlw_kv(w, "name", node->interface ? node->interface : CLOUDCONFIG_UBUNTU_DEFAULT_NIC);
+		yamlw_map_end(w);
+	} else {
+		yamlw_str(w, node->interface ? node->interface : CLOUDCONFIG_RHEL_DEFAULT_NIC);
+		yamlw_map_begin(w);
+	}
 	if (!node->address) {
 		yamlw_kv_bool(w, "dhcp4", true);
 	} else {
@@ -278,12 +290,12 @@ static void network_body(struct yamlw *w, const struct node_entry *node)
 			yamlw_map_end(w);
 		}
 	}
-	yamlw_map_end(w); /* primary */
+	yamlw_map_end(w); /* the interface */
 	yamlw_map_end(w); /* ethernets */
 	yamlw_map_end(w);
 }
 
-int cloudconfig_render_metadata(const struct node_entry *node, char **out)
+int cloudconfig_render_metadata(const struct node_entry *node, enum cloudconfig_os os, char **out)
 {
 	_cleanup_strbuf_ struct strbuf doc = STRBUF_INIT;
 	sb_init(&doc);
@@ -292,8 +304,10 @@ int cloudconfig_render_metadata(const struct node_entry *node, char **out)
 	yamlw_map_begin(&w);
 	yamlw_kv(&w, "instance-id", node->name);
 	yamlw_kv(&w, "local-hostname", node->name);
-	yamlw_str(&w, "network");
-	network_body(&w, node);
+	if (has_network(node, os)) {
+		yamlw_str(&w, "network");
+		network_body(&w, node, os);
+	}
 	yamlw_map_end(&w);
 	int r = yamlw_end(&w);
 	if (r < 0)
@@ -302,13 +316,16 @@ int cloudconfig_render_metadata(const struct node_entry *node, char **out)
 	return 0;
 }
 
-int cloudconfig_render_network(const struct node_entry *node, char **out)
+int cloudconfig_render_network(const struct node_entry *node, enum cloudconfig_os os, char **out)
 {
+	*out = NULL;
+	if (!has_network(node, os))
+		return 0;
 	_cleanup_strbuf_ struct strbuf doc = STRBUF_INIT;
 	sb_init(&doc);
 	struct yamlw w;
 	yamlw_begin(&w, &doc, NULL);
-	network_body(&w, node);
+	network_body(&w, node, os);
 	int r = yamlw_end(&w);
 	if (r < 0)
 		return err_fail_errno(r, "Failed to write the network-config for %s", node->name);

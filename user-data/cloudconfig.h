@@ -15,6 +15,8 @@
 #define CLOUDCONFIG_INIT_LOG "/var/log/hnbuild-nodeadm-init.log"
 #define CLOUDCONFIG_INIT_MARKER "/var/lib/hnbuild/nodeadm-init.done"
 #define CLOUDCONFIG_DEFAULT_NO_PROXY "localhost,127.0.0.1,::1"
+#define CLOUDCONFIG_UBUNTU_DEFAULT_NIC "e*"
+#define CLOUDCONFIG_RHEL_DEFAULT_NIC "ens192"
 
 /* Proxy drop-in and package manager locations differ by OS family. */
 enum cloudconfig_os {
@@ -42,7 +44,14 @@ bool cloudconfig_user_ok(const char *name);
 int cloudconfig_render_userdata(const struct node_config *nc, const struct cloudconfig_opts *opts,
 				char **out);
 /* Metadata: instance-id and local-hostname (the node name) and a `network`
- * key (netplan v2; DHCP on e* NICs, or the node's static address). */
-int cloudconfig_render_metadata(const struct node_entry *node, char **out);
-/* The same network as a NoCloud `network-config` file (version 2). */
-int cloudconfig_render_network(const struct node_entry *node, char **out);
+ * key (netplan v2). The network: on Ubuntu DHCP (or the static address) on
+ * the NICs matching the node's interface, default the glob "e*" (netplan
+ * takes globs). RHEL's renderers (sysconfig, NetworkManager) need an exact
+ * name: a static address goes on the node's interface, default
+ * CLOUDCONFIG_RHEL_DEFAULT_NIC (vmxnet3 on vSphere); a DHCP node without an
+ * interface gets no `network` key, so cloud-init's fallback (DHCP on the
+ * first NIC, whatever its name) applies. */
+int cloudconfig_render_metadata(const struct node_entry *node, enum cloudconfig_os os, char **out);
+/* The same network as a NoCloud `network-config` file (version 2); *out is
+ * NULL when there is none to write (the fallback case above). */
+int cloudconfig_render_network(const struct node_entry *node, enum cloudconfig_os os, char **out);

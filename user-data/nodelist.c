@@ -51,6 +51,7 @@ void nodelist_free(struct node_list *list)
 		free(e->address);
 		free(e->gateway);
 		strv_free(e->dns);
+		free(e->interface);
 		free(e->origin);
 	}
 	free(list->items);
@@ -90,9 +91,9 @@ static int load_csv(const char *path, const char *data, struct node_list *list, 
 		char *l = trim(line);
 		if (!*l || *l == '#')
 			continue;
-		char *cells[5] = {0};
+		char *cells[6] = {0};
 		int n = 0;
-		for (char *c = l; c && n < 5; n++) {
+		for (char *c = l; c && n < 6; n++) {
 			char *comma = strchr(c, ',');
 			if (comma)
 				*comma = '\0';
@@ -104,8 +105,8 @@ static int load_csv(const char *path, const char *data, struct node_list *list, 
 			continue;
 		}
 		first = false;
-		if (n > 4) {
-			problem(problems, "%s:%u: expected at most 4 columns (name,address,gateway,dns)",
+		if (n > 5) {
+			problem(problems, "%s:%u: expected at most 5 columns (name,address,gateway,dns,interface)",
 				path, line_no);
 			bad = 1;
 			continue;
@@ -118,6 +119,8 @@ static int load_csv(const char *path, const char *data, struct node_list *list, 
 			e->gateway = xstrdup(cells[2]);
 		if (n > 3 && *cells[3])
 			split_dns(cells[3], &e->dns);
+		if (n > 4 && *cells[4])
+			e->interface = xstrdup(cells[4]);
 		_cleanup_strbuf_ struct strbuf o = STRBUF_INIT;
 		sb_init(&o);
 		sb_addf(&o, "%s:%u", path, line_no);
@@ -183,12 +186,14 @@ static int yaml_item(const char *path, yaml_document_t *doc, yaml_node_t *item, 
 			      : strcmp(key, "name") == 0    ? &e->name
 			      : strcmp(key, "address") == 0 ? &e->address
 			      : strcmp(key, "gateway") == 0 ? &e->gateway
+			      : strcmp(key, "interface") == 0 ? &e->interface
 							    : NULL;
 		if (!slot) {
 			_cleanup_strbuf_ struct strbuf kw = STRBUF_INIT;
 			sb_init(&kw);
 			yaml_where(&kw, path, k);
-			problem(problems, "%s: unknown key '%s' (expected name, address, gateway, dns)",
+			problem(problems,
+				"%s: unknown key '%s' (expected name, address, gateway, dns, interface)",
 				kw.buf, key ? key : "?");
 			bad = 1;
 		} else if (!scalar(v)) {
@@ -343,6 +348,12 @@ int nodelist_validate(const struct node_list *list, char ***problems)
 				problem(problems, "%s: gateway '%s' is not in the address family of '%s'", o,
 					e->gateway, e->address);
 		}
+		if (e->interface && (strlen(e->interface) > 15 ||
+				     strspn(e->interface, "abcdefghijklmnopqrstuvwxyz"
+							  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-*") !=
+					 strlen(e->interface)))
+			problem(problems, "%s: interface '%s' is not a network interface name (or glob)", o,
+				e->interface);
 		for (size_t k = 0; e->dns && e->dns[k]; k++)
 			if (!ip_family(e->dns[k]))
 				problem(problems, "%s: DNS server '%s' is not an IP address", o, e->dns[k]);

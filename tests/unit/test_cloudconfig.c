@@ -214,7 +214,7 @@ START_TEST(guestinfo_round_trip_to_nodeconfig)
 	/* The same for the metadata. */
 	struct node_entry e = {.name = "node-7"};
 	char *md = NULL, *menc = NULL, *mdec = NULL;
-	ck_assert_int_eq(cloudconfig_render_metadata(&e, &md), 0);
+	ck_assert_int_eq(cloudconfig_render_metadata(&e, CLOUDCONFIG_OS_UBUNTU, &md), 0);
 	ck_assert_int_eq(guestinfo_encode(md, strlen(md), GUESTINFO_GZIP_BASE64, &menc), 0);
 	ck_assert_int_eq(guestinfo_decode(menc, GUESTINFO_GZIP_BASE64, &mdec, NULL), 0);
 	ck_assert_int_eq(ud_yaml_load(&y, mdec), 0);
@@ -236,7 +236,7 @@ START_TEST(metadata_dhcp_and_static_goldens)
 {
 	struct node_entry dhcp = {.name = "node-a"};
 	char *md = NULL, *net = NULL;
-	ck_assert_int_eq(cloudconfig_render_metadata(&dhcp, &md), 0);
+	ck_assert_int_eq(cloudconfig_render_metadata(&dhcp, CLOUDCONFIG_OS_UBUNTU, &md), 0);
 	ud_check_golden("tests/golden/userdata-meta-data-dhcp.yaml", md);
 	struct ud_yaml y;
 	ck_assert_int_eq(ud_yaml_load(&y, md), 0);
@@ -248,9 +248,9 @@ START_TEST(metadata_dhcp_and_static_goldens)
 	struct node_entry st = {.name = "node-b", .address = "10.20.0.11/24", .gateway = "10.20.0.1"};
 	strv_push(&st.dns, "10.20.0.2");
 	strv_push(&st.dns, "10.20.0.3");
-	ck_assert_int_eq(cloudconfig_render_metadata(&st, &md), 0);
+	ck_assert_int_eq(cloudconfig_render_metadata(&st, CLOUDCONFIG_OS_UBUNTU, &md), 0);
 	ud_check_golden("tests/golden/userdata-meta-data-static.yaml", md);
-	ck_assert_int_eq(cloudconfig_render_network(&st, &net), 0);
+	ck_assert_int_eq(cloudconfig_render_network(&st, CLOUDCONFIG_OS_UBUNTU, &net), 0);
 	ud_check_golden("tests/golden/userdata-network-config-static.yaml", net);
 	ck_assert_int_eq(ud_yaml_load(&y, net), 0);
 	ck_assert_str_eq(ud_yaml_str(&y, "version"), "2");
@@ -265,11 +265,87 @@ START_TEST(metadata_dhcp_and_static_goldens)
 	strv_free(st.dns);
 
 	struct node_entry v6 = {.name = "node-c", .address = "fd00::11/64", .gateway = "fd00::1"};
-	ck_assert_int_eq(cloudconfig_render_network(&v6, &net), 0);
+	ck_assert_int_eq(cloudconfig_render_network(&v6, CLOUDCONFIG_OS_UBUNTU, &net), 0);
 	ck_assert_int_eq(ud_yaml_load(&y, net), 0);
 	ck_assert_str_eq(ud_yaml_str(&y, "ethernets.primary.routes.0.to"), "::/0");
 	ud_yaml_free(&y);
 	free(net);
+}
+END_TEST
+
+/* Convert network-config with cloud-init's own renderers; returns the
+ * concatenated output files (caller frees) or NULL on failure. */
+static char *net_convert(const char *netcfg, const char *distro, const char *renderer)
+{
+	char *in = ud_tmpfile(netcfg, ".yaml"), *dir = NULL, *cmd = NULL, *all = NULL;
+	ck_assert(asprintf(&dir, "%s.d", in) > 0);
+	ck_assert(asprintf(&cmd,
+			   "cloud-init devel net-convert -p %s -k yaml -d %s -D %s -O %s >/dev/null 2>&1 && "
+			   "find %s -type f ! -path '*udev*' -exec cat {} + > %s.all",
+			   in, dir, distro, renderer, dir, in) > 0);
+	if (ud_run(cmd) == 0) {
+		char *p = NULL;
+		size_t len;
+		ck_assert(asprintf(&p, "%s.all", in) > 0);
+		ck_assert_int_eq(read_file(p, &all, &len), 0);
+		unlink(p);
+		free(p);
+	}
+	rm_rf(dir);
+	unlink(in);
+	free(in);
+	free(dir);
+	free(cmd);
+	return all;
+}
+
+START_TEST(network_renders_on_ubuntu_and_rhel)
+{
+	struct node_entry st = {.name = "node-b", .address = "10.20.0.11/24", .gateway = "10.20.0.1"};
+	strv_push(&st.dns, "10.20.0.2");
+	char *net = NULL, *md = NULL, *out = NULL;
+
+	/* Ubuntu: netplan keeps the e* glob. */
+	ck_assert_int_eq(cloudconfig_render_network(&st, CLOUDCONFIG_OS_UBUNTU, &net), 0);
+	out = net_convert(net, "ubuntu", "netplan");
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(out, "name: e*"));
+	ck_assert_ptr_nonnull(strstr(out, "- 10.20.0.11/24"));
+	free(out);
+	free(net);
+
+	/* RHEL: an exact name, or sysconfig/NetworkManager bind to nothing. */
+	ck_assert_int_eq(cloudconfig_render_network(&st, CLOUDCONFIG_OS_RHEL, &net), 0);
+	ud_check_golden("tests/golden/userdata-network-config-static-rhel.yaml", net);
+	out = net_convert(net, "rhel", "sysconfig");
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(out, "DEVICE=" CLOUDCONFIG_RHEL_DEFAULT_NIC "\n"));
+	ck_assert_ptr_nonnull(strstr(out, "IPADDR=10.20.0.11\n"));
+	ck_assert_ptr_nonnull(strstr(out, "GATEWAY=10.20.0.1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "DNS1=10.20.0.2\n"));
+	free(out);
+	out = net_convert(net, "rhel", "network-manager");
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(out, "interface-name=" CLOUDCONFIG_RHEL_DEFAULT_NIC "\n"));
+	ck_assert_ptr_nonnull(strstr(out, "address1=10.20.0.11/24\n"));
+	free(out);
+	free(net);
+
+	st.interface = "enp1s0";
+	ck_assert_int_eq(cloudconfig_render_network(&st, CLOUDCONFIG_OS_RHEL, &net), 0);
+	out = net_convert(net, "rhel", "sysconfig");
+	ck_assert_ptr_nonnull(strstr(out, "DEVICE=enp1s0\n"));
+	free(out);
+	free(net);
+	strv_free(st.dns);
+
+	/* RHEL DHCP without an interface: no network at all, cloud-init's fallback. */
+	struct node_entry dhcp = {.name = "node-d"};
+	ck_assert_int_eq(cloudconfig_render_network(&dhcp, CLOUDCONFIG_OS_RHEL, &net), 0);
+	ck_assert_ptr_null(net);
+	ck_assert_int_eq(cloudconfig_render_metadata(&dhcp, CLOUDCONFIG_OS_RHEL, &md), 0);
+	ck_assert_str_eq(md, "instance-id: node-d\nlocal-hostname: node-d\n");
+	free(md);
 }
 END_TEST
 
@@ -295,7 +371,7 @@ START_TEST(nodelist_csv)
 {
 	char *path = ud_tmpfile(
 	    "# rack 1\nname,address,gateway,dns\n\nnode-a, 10.0.0.11/24 ,10.0.0.1,10.0.0.2;10.0.0.3\n"
-	    "node-b\nnode-c,,,\n",
+	    "node-b\nnode-c,,,,ens224\n",
 	    ".csv");
 	struct node_list l = {0};
 	char **p = NULL;
@@ -309,6 +385,7 @@ START_TEST(nodelist_csv)
 	ck_assert_str_eq(l.items[0].dns[1], "10.0.0.3");
 	ck_assert_ptr_null(l.items[1].address);
 	ck_assert_ptr_null(l.items[2].gateway);
+	ck_assert_str_eq(l.items[2].interface, "ens224");
 	ck_assert(strstr(l.items[1].origin, ":5"));
 	ck_assert_int_eq(nodelist_validate(&l, &p), 0);
 	nodelist_free(&l);
@@ -319,19 +396,20 @@ END_TEST
 
 START_TEST(nodelist_yaml_both_shapes)
 {
-	char *path =
-	    ud_tmpfile("nodes:\n  - name: node-a\n    address: 10.0.0.11/24\n    gateway: 10.0.0.1\n"
-		       "    dns: [10.0.0.2, 10.0.0.3]\n  - node-b\n  - name: node-c\n    dns: 1.1.1.1\n",
-		       ".yaml");
+	char *path = ud_tmpfile("nodes:\n  - name: node-a\n    address: 10.0.0.11/24\n    gateway: 10.0.0.1\n"
+				"    dns: [10.0.0.2, 10.0.0.3]\n    interface: ens*\n  - node-b\n  - name: "
+				"node-c\n    dns: 1.1.1.1\n",
+				".yaml");
 	struct node_list l = {0};
 	char **p = NULL;
 	ck_assert_int_eq(nodelist_load(path, &l, &p), 0);
 	ck_assert_uint_eq(l.n, 3);
 	ck_assert_str_eq(l.items[0].dns[1], "10.0.0.3");
+	ck_assert_str_eq(l.items[0].interface, "ens*");
 	ck_assert_str_eq(l.items[1].name, "node-b");
 	/* dns without an address is refused (DHCP nodes get DNS from DHCP). */
 	ck_assert_int_eq(nodelist_validate(&l, &p), -EINVAL);
-	ck_assert(ud_has_problem(p, ":7:5: gateway and dns need a static address"));
+	ck_assert(ud_has_problem(p, ":8:5: gateway and dns need a static address"));
 	strv_free(p);
 	p = NULL;
 	nodelist_free(&l);
@@ -377,11 +455,12 @@ START_TEST(nodelist_errors_name_the_place)
 	strv_free(p);
 	p = NULL;
 
-	path = ud_tmpfile(
-	    "a,10.0.0.1/24,10.0.0.254\nB_bad\na\nc,10.0.0.3\nd,10.0.0.4/24,fd00::1\ne,,,8.8.8.8\nf,1,2,3,4\n",
-	    ".csv");
+	path = ud_tmpfile("a,10.0.0.1/24,10.0.0.254\nB_bad\na\nc,10.0.0.3\nd,10.0.0.4/"
+			  "24,fd00::1\ne,,,8.8.8.8\nf,1,2,3,4,5\n"
+			  "g,,,,eth0;rm\n",
+			  ".csv");
 	ck_assert_int_eq(nodelist_load(path, &l, &p), -EINVAL);
-	ck_assert(ud_has_problem(p, ":7: expected at most 4 columns"));
+	ck_assert(ud_has_problem(p, ":7: expected at most 5 columns"));
 	strv_free(p);
 	p = NULL;
 	ck_assert_int_eq(nodelist_validate(&l, &p), -EINVAL);
@@ -390,6 +469,7 @@ START_TEST(nodelist_errors_name_the_place)
 	ck_assert(ud_has_problem(p, ":4: address '10.0.0.3' must be an address with a prefix length"));
 	ck_assert(ud_has_problem(p, ":5: gateway 'fd00::1' is not in the address family"));
 	ck_assert(ud_has_problem(p, ":6: gateway and dns need a static address"));
+	ck_assert(ud_has_problem(p, ":8: interface 'eth0;rm' is not a network interface name"));
 	strv_free(p);
 	nodelist_free(&l);
 	unlink(path);
@@ -409,6 +489,7 @@ int main(void)
 	tcase_add_test(tc, userdata_ssm_proxy_ubuntu_paths);
 	tcase_add_test(tc, guestinfo_round_trip_to_nodeconfig);
 	tcase_add_test(tc, metadata_dhcp_and_static_goldens);
+	tcase_add_test(tc, network_renders_on_ubuntu_and_rhel);
 	tcase_add_test(tc, proxy_and_user_checks);
 	tcase_add_test(tc, nodelist_csv);
 	tcase_add_test(tc, nodelist_yaml_both_shapes);

@@ -376,6 +376,36 @@ START_TEST(bottlerocket_via_command)
 }
 END_TEST
 
+START_TEST(rhel_network_needs_exact_interface)
+{
+	setenv("SSM_ACTIVATION_CODE", CODE, 1);
+	char *nodes = wpath("nodes.yaml"), *out = wpath("r");
+	const char *y = "- name: n1\n  address: 10.0.0.5/24\n  interface: ens*\n";
+	ck_assert_int_eq(write_file_atomic(nodes, y, strlen(y), 0644), 0);
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--nodes", nodes, "--os", "rhel", "--output-dir", out, NULL),
+			 EXIT_USAGE);
+	ck_assert_ptr_nonnull(
+	    strstr(err_message(), ":1:3: interface 'ens*': RHEL's network configuration needs an exact"));
+	/* Ubuntu takes the glob; a RHEL DHCP node gets no network-config (fallback). */
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--nodes", nodes, "--node-name", "n2", "--os", "ubuntu24", "--output-dir", out,
+			     NULL),
+			 EXIT_OK);
+	char *f = path_join(out, "n1/network-config");
+	ck_assert_uint_eq(mode_of(f), 0644);
+	free(f);
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n3", "--os", "rhel9", "--output-dir", out, NULL),
+			 EXIT_OK);
+	f = path_join(out, "n3/network-config");
+	ck_assert_int_eq(access(f, F_OK), -1);
+	free(f);
+	free(nodes);
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cmd_userdata");
@@ -391,6 +421,7 @@ int main(void)
 	tcase_add_test(tc, json_mode);
 	tcase_add_test(tc, argv_code_warns_and_is_redacted);
 	tcase_add_test(tc, bottlerocket_via_command);
+	tcase_add_test(tc, rhel_network_needs_exact_interface);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
