@@ -91,6 +91,7 @@ struct transfer {
 	size_t max;          /* memory sink limit */
 	uint64_t offset;     /* bytes already on disk when this attempt started */
 	bool too_big;
+	uint64_t reported;   /* last dlnow passed to log_progress */
 	const char *stage;
 };
 
@@ -114,9 +115,12 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	(void)ultotal;
 	(void)ulnow;
 	struct transfer *t = userdata;
-	if (t->stage && dlnow > 0)
+	/* curl calls this often, also when nothing moved: report changes only. */
+	if (t->stage && dlnow > 0 && (uint64_t)dlnow != t->reported) {
+		t->reported = (uint64_t)dlnow;
 		log_progress(t->stage, t->offset + (uint64_t)dlnow, dltotal > 0 ? t->offset + (uint64_t)dltotal : 0,
 			     "bytes");
+	}
 	return 0;
 }
 
@@ -245,6 +249,7 @@ static int run_transfer(const char *url, const struct fetch_options *opt, struct
 		}
 		if (t->mem)
 			sb_reset(t->mem);
+		t->reported = 0;
 		enum attempt_result a = attempt(url, shown, opt, t, &r);
 		if (a == ATTEMPT_OK) {
 			err_clear();

@@ -556,15 +556,20 @@ static int acquire_url(const struct build_spec *spec, const char *cache_dir, con
 
 	/* A partial download from an earlier run is resumed once; if the result
 	 * fails verification it is discarded and fetched again from the start. */
-	bool resumed = access(sb_str(&part), F_OK) == 0;
+	struct stat st;
+	bool resumed = stat(sb_str(&part), &st) == 0 && st.st_size > 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct fetch_options o = *fopt;
 		if (!o.stage)
 			o.stage = "download";
 		log_info("Downloading %s%s", shown, resumed ? " (resuming)" : "");
 		r = fetch_url(spec->iso, sb_str(&part), &o);
-		if (r < 0)
+		if (r < 0) {
+			/* Keep a partial download for the next run to resume; drop an empty one. */
+			if (stat(sb_str(&part), &st) == 0 && st.st_size == 0)
+				unlink(sb_str(&part));
 			return r;
+		}
 		if (algo == CHECKSUM_NONE) {
 			log_warn("%s is not verified: no checksum given", shown);
 			break;
