@@ -10,6 +10,7 @@
 #include "bottlerocket.h"
 #include "err.h"
 #include "guestinfo.h"
+#include "strbuf.h"
 #include "userdata_test.h"
 
 #define CODE "AbCdEfGhIjKlMnOpQrSt01'23"
@@ -28,35 +29,72 @@ static void base_config(struct node_config *nc)
 	nc->cidr = xstrdup("172.16.0.0/16");
 }
 
-/* Ask Python's tomllib for one value (dotted path, list index allowed);
- * returns it (caller frees) or NULL if the document does not parse. */
-static char *toml_get(const char *toml, const char *expr)
+/* Ask Python's tomllib for several values at once (Python expressions over
+ * the document d). results[i] is the value (caller frees), all NULL when the
+ * document does not parse. One interpreter per document keeps this fast. */
+static void toml_eval(const char *toml, const char *const *exprs, size_t n, char **results)
 {
 	char *path = ud_tmpfile(toml, ".toml");
-	char *out = NULL, *cmd = NULL, *result = NULL;
+	struct strbuf list = STRBUF_INIT;
+	sb_init(&list);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&list, "%s\n", exprs[i]);
+	char *ex = ud_tmpfile(list.buf, ".txt");
+	sb_release(&list);
+	char *out = NULL, *cmd = NULL, *data = NULL;
 	ck_assert(asprintf(&out, "%s.out", path) > 0);
 	ck_assert(asprintf(&cmd,
-			   "python3 -c 'import sys,tomllib; d=tomllib.load(open(sys.argv[1],\"rb\")); "
-			   "print(eval(sys.argv[2], {\"d\": d}), end=\"\")' %s \"%s\" > %s 2>/dev/null",
-			   path, expr, out) > 0);
-	if (ud_run(cmd) == 0) {
-		size_t len;
-		ck_assert_int_eq(read_file(out, &result, &len), 0);
+			   "python3 -c 'import sys,tomllib; d=tomllib.load(open(sys.argv[1],\"rb\"))\n"
+			   "for e in open(sys.argv[2]).read().splitlines(): "
+			   "sys.stdout.write(str(eval(e, {\"d\": d})) + \"\\0\")' %s %s > %s 2>/dev/null",
+			   path, ex, out) > 0);
+	for (size_t i = 0; i < n; i++)
+		results[i] = NULL;
+	size_t len = 0;
+	if (ud_run(cmd) == 0 && read_file(out, &data, &len) == 0) {
+		const char *p = data;
+		for (size_t i = 0; i < n && p < data + len; i++) {
+			results[i] = xstrdup(p);
+			p += strlen(p) + 1;
+		}
 	}
+	free(data);
 	unlink(out);
+	unlink(ex);
 	unlink(path);
 	free(out);
 	free(cmd);
+	free(ex);
 	free(path);
-	return result;
 }
 
-static void expect_toml(const char *toml, const char *expr, const char *want)
+static char *toml_get(const char *toml, const char *expr)
 {
-	char *got = toml_get(toml, expr);
-	ck_assert_msg(got, "TOML did not parse or %s missing", expr);
-	ck_assert_msg(strcmp(got, want) == 0, "%s: got '%s', want '%s'", expr, got, want);
-	free(got);
+	char *r = NULL;
+	toml_eval(toml, &expr, 1, &r);
+	return r;
+}
+
+struct toml_expect {
+	const char *expr;
+	const char *want;
+};
+
+static void expect_toml_all(const char *toml, const struct toml_expect *e, size_t n)
+{
+	const char *exprs[64];
+	char *got[64];
+	ck_assert_uint_le(n, 64);
+	for (size_t i = 0; i < n; i++)
+		exprs[i] = e[i].expr;
+	toml_eval(toml, exprs, n, got);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(got[i], "TOML did not parse or %s failed", e[i].expr);
+		ck_assert_msg(strcmp(got[i], e[i].want) == 0, "%s: got '%s', want '%s'", e[i].expr, got[i],
+			      e[i].want);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(got[i]);
 }
 
 static char *b64_decode(const char *s)
@@ -92,22 +130,22 @@ START_TEST(ssm_golden_and_contents)
 	/* The activation code is not readable in the settings (base64 inside). */
 	ck_assert_ptr_null(strstr(toml, CODE));
 
-	expect_toml(toml, "d['settings']['kubernetes']['cluster-name']", "my-cluster");
-	expect_toml(toml, "d['settings']['kubernetes']['api-server']", nc.api_server_endpoint);
-	expect_toml(toml, "d['settings']['kubernetes']['cluster-certificate']", CA_B64);
-	expect_toml(toml, "d['settings']['kubernetes']['cluster-dns-ip']", "172.16.0.10");
-	expect_toml(toml, "d['settings']['kubernetes']['provider-id']",
-		    "eks-hybrid:///us-west-2/my-cluster/node-a");
-	expect_toml(toml, "d['settings']['kubernetes']['hostname-override']", "node-a");
-	expect_toml(toml, "d['settings']['network']['hostname']", "node-a");
-	expect_toml(toml, "d['settings']['aws']['region']", "us-west-2");
-	expect_toml(toml, "'config' in d['settings']['aws']", "False");
-	expect_toml(
-	    toml,
-	    "d['settings']['kubernetes']['node-labels']['eks.amazonaws.com/hybrid-credential-provider']",
-	    "ssm");
-	expect_toml(toml, "d['settings']['host-containers']['control']['enabled']", "True");
-	expect_toml(toml, "d['settings']['bootstrap-containers']['eks-hybrid-setup']['mode']", "always");
+	const struct toml_expect e1[] = {
+	    {"d['settings']['kubernetes']['cluster-name']", "my-cluster"},
+	    {"d['settings']['kubernetes']['api-server']", nc.api_server_endpoint},
+	    {"d['settings']['kubernetes']['cluster-certificate']", CA_B64},
+	    {"d['settings']['kubernetes']['cluster-dns-ip']", "172.16.0.10"},
+	    {"d['settings']['kubernetes']['provider-id']", "eks-hybrid:///us-west-2/my-cluster/node-a"},
+	    {"d['settings']['kubernetes']['hostname-override']", "node-a"},
+	    {"d['settings']['network']['hostname']", "node-a"},
+	    {"d['settings']['aws']['region']", "us-west-2"},
+	    {"'config' in d['settings']['aws']", "False"},
+	    {"d['settings']['kubernetes']['node-labels']['eks.amazonaws.com/hybrid-credential-provider']",
+	     "ssm"},
+	    {"d['settings']['host-containers']['control']['enabled']", "True"},
+	    {"d['settings']['bootstrap-containers']['eks-hybrid-setup']['mode']", "always"},
+	};
+	expect_toml_all(toml, e1, sizeof(e1) / sizeof(e1[0]));
 
 	char *boot = toml_get(toml, "d['settings']['bootstrap-containers']['eks-hybrid-setup']['user-data']");
 	char *cmd = b64_decode(boot);
@@ -154,15 +192,16 @@ START_TEST(iam_ra_golden_and_contents)
 	ud_check_golden("tests/golden/userdata-bottlerocket-iam-ra.toml", toml);
 	ck_assert_ptr_null(strstr(toml, "PRIVATE KEY"));
 
-	expect_toml(
-	    toml,
-	    "d['settings']['kubernetes']['node-labels']['eks.amazonaws.com/hybrid-credential-provider']",
-	    "iam-ra");
-	expect_toml(toml, "'control' in d['settings'].get('host-containers', {})", "False");
-	expect_toml(toml, "'admin' in d['settings'].get('host-containers', {})", "False");
-	expect_toml(toml, "'cluster-dns-ip' in d['settings']['kubernetes']", "False");
-	expect_toml(toml, "d['settings']['network']['https-proxy']", "http://proxy.corp:3128");
-	expect_toml(toml, "d['settings']['network']['no-proxy'][1]", "10.0.0.0/8");
+	const struct toml_expect e2[] = {
+	    {"d['settings']['kubernetes']['node-labels']['eks.amazonaws.com/hybrid-credential-provider']",
+	     "iam-ra"},
+	    {"'control' in d['settings'].get('host-containers', {})", "False"},
+	    {"'admin' in d['settings'].get('host-containers', {})", "False"},
+	    {"'cluster-dns-ip' in d['settings']['kubernetes']", "False"},
+	    {"d['settings']['network']['https-proxy']", "http://proxy.corp:3128"},
+	    {"d['settings']['network']['no-proxy'][1]", "10.0.0.0/8"},
+	};
+	expect_toml_all(toml, e2, sizeof(e2) / sizeof(e2[0]));
 
 	char *cfg64 = toml_get(toml, "d['settings']['aws']['config']");
 	char *cfg = b64_decode(cfg64);
@@ -197,8 +236,11 @@ START_TEST(hostile_values_are_escaped)
 	struct bottlerocket_opts o = {.hostname = "node-a"};
 	char *toml = NULL;
 	ck_assert_int_eq(bottlerocket_render(&nc, &o, &toml), 0);
-	expect_toml(toml, "d['settings']['kubernetes']['api-server']", "https://x\"\n[settings.evil]\\");
-	expect_toml(toml, "'evil' in d['settings']", "False");
+	const struct toml_expect e3[] = {
+	    {"d['settings']['kubernetes']['api-server']", "https://x\"\n[settings.evil]\\"},
+	    {"'evil' in d['settings']", "False"},
+	};
+	expect_toml_all(toml, e3, sizeof(e3) / sizeof(e3[0]));
 	free(toml);
 	node_config_free(&nc);
 }
