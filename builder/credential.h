@@ -11,12 +11,12 @@ struct ssh_key_struct;
 #define CREDENTIAL_DEFAULT_USER "hnbuild"
 
 struct build_credential {
-	char *user;                 /* "hnbuild" */
-	char *public_key;           /* "ssh-ed25519 AAAA... hnbuild-build" (authorized_keys line) */
-	char *private_key;          /* OpenSSH private key text; a secret (registered) */
+	char *user;		    /* "hnbuild" */
+	char *public_key;	    /* "ssh-ed25519 AAAA... hnbuild-build" (authorized_keys line) */
+	char *private_key;	    /* OpenSSH private key text; a secret (registered) */
 	struct ssh_key_struct *key; /* the same key for libssh authentication */
-	char *password;             /* PKR_SSH_PASSWORD or NULL; a secret (registered) */
-	char *password_hash;        /* "$6$salt$..." of password, or NULL (account locked) */
+	char *password;		    /* PKR_SSH_PASSWORD or NULL; a secret (registered) */
+	char *password_hash;	    /* "$6$salt$..." of password, or NULL (account locked) */
 };
 
 /* Make the credential: user (NULL = "hnbuild"; must be a valid Linux user

@@ -25,34 +25,50 @@
 const char *digest_algo_name(enum checksum_algo algo)
 {
 	switch (algo) {
-	case CHECKSUM_MD5: return "md5";
-	case CHECKSUM_SHA1: return "sha1";
-	case CHECKSUM_SHA256: return "sha256";
-	case CHECKSUM_SHA512: return "sha512";
-	case CHECKSUM_FILE: return "file";
-	default: return "none";
+	case CHECKSUM_MD5:
+		return "md5";
+	case CHECKSUM_SHA1:
+		return "sha1";
+	case CHECKSUM_SHA256:
+		return "sha256";
+	case CHECKSUM_SHA512:
+		return "sha512";
+	case CHECKSUM_FILE:
+		return "file";
+	default:
+		return "none";
 	}
 }
 
 enum checksum_algo digest_algo_for_hex_len(size_t len)
 {
 	switch (len) {
-	case 32: return CHECKSUM_MD5;
-	case 40: return CHECKSUM_SHA1;
-	case 64: return CHECKSUM_SHA256;
-	case 128: return CHECKSUM_SHA512;
-	default: return CHECKSUM_NONE;
+	case 32:
+		return CHECKSUM_MD5;
+	case 40:
+		return CHECKSUM_SHA1;
+	case 64:
+		return CHECKSUM_SHA256;
+	case 128:
+		return CHECKSUM_SHA512;
+	default:
+		return CHECKSUM_NONE;
 	}
 }
 
 static const EVP_MD *algo_md(enum checksum_algo algo)
 {
 	switch (algo) {
-	case CHECKSUM_MD5: return EVP_md5();
-	case CHECKSUM_SHA1: return EVP_sha1();
-	case CHECKSUM_SHA256: return EVP_sha256();
-	case CHECKSUM_SHA512: return EVP_sha512();
-	default: return NULL;
+	case CHECKSUM_MD5:
+		return EVP_md5();
+	case CHECKSUM_SHA1:
+		return EVP_sha1();
+	case CHECKSUM_SHA256:
+		return EVP_sha256();
+	case CHECKSUM_SHA512:
+		return EVP_sha512();
+	default:
+		return NULL;
 	}
 }
 
@@ -138,8 +154,8 @@ int digest_verify_file(const char *path, const char *what, enum checksum_algo al
 {
 	char got[DIGEST_HEX_MAX];
 	if (str_empty(expected_hex) || digest_algo_for_hex_len(strlen(expected_hex)) != algo)
-		return err_usage("The expected %s digest for %s is not %s hex: '%s'", digest_algo_name(algo), what,
-				 digest_algo_name(algo), expected_hex ? expected_hex : "");
+		return err_usage("The expected %s digest for %s is not %s hex: '%s'", digest_algo_name(algo),
+				 what, digest_algo_name(algo), expected_hex ? expected_hex : "");
 	int r = digest_file(path, algo, progress_stage, got);
 	if (r < 0)
 		return r;
@@ -164,8 +180,8 @@ static enum checksum_algo bsd_tag_algo(const char *tag, size_t n)
 		const char *tag;
 		enum checksum_algo algo;
 	} tags[] = {
-		{"MD5", CHECKSUM_MD5},         {"SHA1", CHECKSUM_SHA1},         {"SHA256", CHECKSUM_SHA256},
-		{"SHA2-256", CHECKSUM_SHA256}, {"SHA512", CHECKSUM_SHA512}, {"SHA2-512", CHECKSUM_SHA512},
+	    {"MD5", CHECKSUM_MD5},	   {"SHA1", CHECKSUM_SHA1},	{"SHA256", CHECKSUM_SHA256},
+	    {"SHA2-256", CHECKSUM_SHA256}, {"SHA512", CHECKSUM_SHA512}, {"SHA2-512", CHECKSUM_SHA512},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(tags); i++)
 		if (strlen(tags[i].tag) == n && strncasecmp(tags[i].tag, tag, n) == 0)
@@ -187,8 +203,8 @@ static bool name_matches(const char *entry, size_t n, const char *name)
 	return strlen(name) == n && strncmp(entry, name, n) == 0;
 }
 
-int digest_parse_checksum_file(const char *text, const char *source, const char *name, enum checksum_algo want,
-			       enum checksum_algo *algo_out, char **hex_out)
+int digest_parse_checksum_file(const char *text, const char *source, const char *name,
+			       enum checksum_algo want, enum checksum_algo *algo_out, char **hex_out)
 {
 	unsigned lineno = 0;
 	for (const char *line = text; line && *line;) {
@@ -244,7 +260,8 @@ int digest_parse_checksum_file(const char *text, const char *source, const char 
 			goto next_line;
 		if (!is_hex(hex, hex_len) || digest_algo_for_hex_len(hex_len) == CHECKSUM_NONE ||
 		    (algo != CHECKSUM_NONE && digest_algo_for_hex_len(hex_len) != algo))
-			return err_verify(-EBADMSG, "%s:%u: malformed checksum line for %s", source, lineno, name);
+			return err_verify(-EBADMSG, "%s:%u: malformed checksum line for %s", source, lineno,
+					  name);
 		algo = digest_algo_for_hex_len(hex_len);
 		if (want != CHECKSUM_NONE && want != algo)
 			goto next_line;
@@ -260,12 +277,13 @@ int digest_parse_checksum_file(const char *text, const char *source, const char 
 		line = next;
 	}
 	if (want != CHECKSUM_NONE)
-		return err_verify(-ENOENT, "%s has no %s checksum for %s", source, digest_algo_name(want), name);
+		return err_verify(-ENOENT, "%s has no %s checksum for %s", source, digest_algo_name(want),
+				  name);
 	return err_verify(-ENOENT, "%s has no checksum for %s", source, name);
 }
 
-int digest_resolve_ref(const char *ref, const char *name, enum checksum_algo want, enum checksum_algo *algo_out,
-		       char **hex_out)
+int digest_resolve_ref(const char *ref, const char *name, enum checksum_algo want,
+		       enum checksum_algo *algo_out, char **hex_out)
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ char *shown = NULL;

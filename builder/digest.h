@@ -32,10 +32,10 @@ int digest_verify_file(const char *path, const char *what, enum checksum_algo al
  * want: the algorithm required, or CHECKSUM_NONE to take it from the line
  * (BSD tag or hex length). `source` names the file in errors (exit 3 when
  * the name is missing or the line is malformed). */
-int digest_parse_checksum_file(const char *text, const char *source, const char *name, enum checksum_algo want,
-			       enum checksum_algo *algo_out, char **hex_out);
+int digest_parse_checksum_file(const char *text, const char *source, const char *name,
+			       enum checksum_algo want, enum checksum_algo *algo_out, char **hex_out);
 
 /* Resolve a `file:` reference: read the checksum file (local path, file://
  * or an https URL, TLS verified) and return the digest for basename `name`. */
-int digest_resolve_ref(const char *ref, const char *name, enum checksum_algo want, enum checksum_algo *algo_out,
-		       char **hex_out);
+int digest_resolve_ref(const char *ref, const char *name, enum checksum_algo want,
+		       enum checksum_algo *algo_out, char **hex_out);

@@ -24,13 +24,13 @@
 void fetch_options_init(struct fetch_options *opt)
 {
 	*opt = (struct fetch_options){
-		.stage = NULL,
-		.ca_file = NULL,
-		.retries = 4,
-		.backoff_ms = 1000,
-		.connect_timeout = 30,
-		.stall_timeout = 60,
-		.allow_http = false,
+	    .stage = NULL,
+	    .ca_file = NULL,
+	    .retries = 4,
+	    .backoff_ms = 1000,
+	    .connect_timeout = 30,
+	    .stall_timeout = 60,
+	    .allow_http = false,
 	};
 }
 
@@ -83,15 +83,18 @@ char *fetch_display_url(const char *url)
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 struct transfer {
-	FILE *file;          /* file sink, or NULL */
-	struct strbuf *mem;  /* memory sink, or NULL */
-	size_t max;          /* memory sink limit */
-	uint64_t offset;     /* bytes already on disk when this attempt started */
+	FILE *file;	    /* file sink, or NULL */
+	struct strbuf *mem; /* memory sink, or NULL */
+	size_t max;	    /* memory sink limit */
+	uint64_t offset;    /* bytes already on disk when this attempt started */
 	bool too_big;
-	uint64_t reported;   /* last dlnow passed to log_progress */
+	uint64_t reported; /* last dlnow passed to log_progress */
 	const char *stage;
 };
 
@@ -110,7 +113,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return fwrite(ptr, 1, n, t->file);
 }
 
-static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
 {
 	(void)ultotal;
 	(void)ulnow;
@@ -118,8 +122,8 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	/* curl calls this often, also when nothing moved: report changes only. */
 	if (t->stage && dlnow > 0 && (uint64_t)dlnow != t->reported) {
 		t->reported = (uint64_t)dlnow;
-		log_progress(t->stage, t->offset + (uint64_t)dlnow, dltotal > 0 ? t->offset + (uint64_t)dltotal : 0,
-			     "bytes");
+		log_progress(t->stage, t->offset + (uint64_t)dlnow,
+			     dltotal > 0 ? t->offset + (uint64_t)dltotal : 0, "bytes");
 	}
 	return 0;
 }
@@ -259,7 +263,8 @@ static int run_transfer(const char *url, const struct fetch_options *opt, struct
 			restarted = true;
 			log_warn("%s; downloading it from the start", err_message());
 			if (fflush(t->file) != 0 || ftruncate(fileno(t->file), 0) < 0)
-				return err_fail_errno(-errno, "Failed to truncate the partial download of %s", shown);
+				return err_fail_errno(-errno, "Failed to truncate the partial download of %s",
+						      shown);
 			continue;
 		}
 		if (a != ATTEMPT_RETRY || i >= opt->retries)

@@ -7,13 +7,13 @@
 #include <stddef.h>
 
 struct fetch_options {
-	const char *stage;         /* log_progress stage name; NULL: no progress */
-	const char *ca_file;       /* extra trusted CA bundle (PEM); NULL: the system's */
-	unsigned retries;          /* attempts after the first on transient failures */
-	unsigned backoff_ms;       /* delay before the first retry; doubles each time */
-	unsigned connect_timeout;  /* seconds */
-	unsigned stall_timeout;    /* seconds without a byte before the attempt is abandoned */
-	bool allow_http;           /* accept plain http:// (only when the content is digest-verified) */
+	const char *stage;	  /* log_progress stage name; NULL: no progress */
+	const char *ca_file;	  /* extra trusted CA bundle (PEM); NULL: the system's */
+	unsigned retries;	  /* attempts after the first on transient failures */
+	unsigned backoff_ms;	  /* delay before the first retry; doubles each time */
+	unsigned connect_timeout; /* seconds */
+	unsigned stall_timeout;	  /* seconds without a byte before the attempt is abandoned */
+	bool allow_http;	  /* accept plain http:// (only when the content is digest-verified) */
 };
 
 /* Defaults: 4 retries from 1 s, 30 s connect, 60 s stall, https only. */

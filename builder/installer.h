@@ -13,30 +13,30 @@
 struct install_params {
 	enum os_id os;
 	enum arch_id arch;
-	enum firmware_kind firmware;  /* FIRMWARE_BIOS or FIRMWARE_UEFI (arm64: UEFI only) */
-	const char *user;             /* build user name (credential.user) */
-	const char *public_key;       /* its authorized_keys line (credential.public_key) */
-	const char *password_hash;    /* "$6$..." when PKR_SSH_PASSWORD is used; NULL: password locked */
-	const char *hostname;         /* NULL: "hnbuild" */
-	const char *instance_id;      /* cloud-init meta-data; NULL: "hnbuild-install" */
-	char *const *late_commands;   /* extra autoinstall late-commands / kickstart %post lines */
-	const char *user_file;        /* --autoinstall / --kickstart FILE: used instead of ours */
+	enum firmware_kind firmware; /* FIRMWARE_BIOS or FIRMWARE_UEFI (arm64: UEFI only) */
+	const char *user;	     /* build user name (credential.user) */
+	const char *public_key;	     /* its authorized_keys line (credential.public_key) */
+	const char *password_hash;   /* "$6$..." when PKR_SSH_PASSWORD is used; NULL: password locked */
+	const char *hostname;	     /* NULL: "hnbuild" */
+	const char *instance_id;     /* cloud-init meta-data; NULL: "hnbuild-install" */
+	char *const *late_commands;  /* extra autoinstall late-commands / kickstart %post lines */
+	const char *user_file;	     /* --autoinstall / --kickstart FILE: used instead of ours */
 };
 
 struct install_file {
-	char *name;   /* "user-data", "meta-data", "ks.cfg" */
-	char *data;   /* NUL-terminated */
+	char *name; /* "user-data", "meta-data", "ks.cfg" */
+	char *data; /* NUL-terminated */
 	size_t len;
 };
 
 struct install_data {
-	const char *seed_label;       /* "CIDATA" or "OEMDRV" */
+	const char *seed_label; /* "CIDATA" or "OEMDRV" */
 	size_t n_files;
 	struct install_file files[2];
 };
 
 struct installer_ops {
-	const char *name;             /* "autoinstall", "kickstart" */
+	const char *name; /* "autoinstall", "kickstart" */
 	enum os_family family;
 	const char *seed_label;
 	/* Render the install data. Bad parameters are err_usage (exit 2). */

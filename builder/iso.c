@@ -86,8 +86,8 @@ static enum arch_id arch_from_name(const char *name)
 
 static bool is_arch_word(const char *w)
 {
-	static const char *const words[] = {"amd64", "arm64", "x86_64", "aarch64", "i386", "i686",
-					    "ppc64el", "ppc64le", "s390x", "riscv64", "armhf"};
+	static const char *const words[] = {"amd64",   "arm64",	  "x86_64", "aarch64", "i386", "i686",
+					    "ppc64el", "ppc64le", "s390x",  "riscv64", "armhf"};
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strcasecmp(w, words[i]) == 0)
 			return true;
@@ -189,8 +189,8 @@ static char *ini_get(const char *text, const char *section, const char *key)
 
 static bool is_rhel_like(const char *name, const char *shortname)
 {
-	static const char *const names[] = {"Red Hat Enterprise Linux", "Rocky Linux", "AlmaLinux", "CentOS Stream",
-					    "Oracle Linux"};
+	static const char *const names[] = {"Red Hat Enterprise Linux", "Rocky Linux", "AlmaLinux",
+					    "CentOS Stream", "Oracle Linux"};
 	if (shortname && strcasecmp(shortname, "RHEL") == 0)
 		return true;
 	for (size_t i = 0; name && i < ARRAY_SIZE(names); i++)
@@ -253,17 +253,19 @@ static int read_pvd(int fd, const char *path, struct iso_info *info)
 	unsigned char pvd[SECTOR];
 	if (st.st_size < PVD_OFFSET + SECTOR ||
 	    pread(fd, pvd, sizeof(pvd), PVD_OFFSET) != (ssize_t)sizeof(pvd))
-		return err_verify(-EBADMSG, "%s is not an ISO9660 image: only %lld bytes, no primary volume descriptor",
+		return err_verify(-EBADMSG,
+				  "%s is not an ISO9660 image: only %lld bytes, no primary volume descriptor",
 				  path, (long long)st.st_size);
 	if (pvd[0] != 1 || memcmp(pvd + 1, "CD001", 5) != 0)
-		return err_verify(-EBADMSG, "%s is not an ISO9660 image: no primary volume descriptor at sector 16",
-				  path);
-	uint32_t blocks = (uint32_t)pvd[80] | (uint32_t)pvd[81] << 8 | (uint32_t)pvd[82] << 16 |
-			  (uint32_t)pvd[83] << 24;
+		return err_verify(
+		    -EBADMSG, "%s is not an ISO9660 image: no primary volume descriptor at sector 16", path);
+	uint32_t blocks =
+	    (uint32_t)pvd[80] | (uint32_t)pvd[81] << 8 | (uint32_t)pvd[82] << 16 | (uint32_t)pvd[83] << 24;
 	unsigned block_size = (unsigned)pvd[128] | (unsigned)pvd[129] << 8;
 	uint64_t expected = (uint64_t)blocks * block_size;
 	if (block_size == 0 || expected > (uint64_t)st.st_size)
-		return err_verify(-EBADMSG, "%s is truncated: %lld of %llu bytes (the download may be incomplete)",
+		return err_verify(-EBADMSG,
+				  "%s is truncated: %lld of %llu bytes (the download may be incomplete)",
 				  path, (long long)st.st_size, (unsigned long long)expected);
 	size_t n = 32;
 	while (n && (pvd[40 + n - 1] == ' ' || pvd[40 + n - 1] == '\0'))
@@ -287,7 +289,8 @@ static int read_entry_text(struct archive *a, struct archive_entry *e, const cha
 		sb_add(&sb, buf, (size_t)n);
 	if (n < 0) {
 		sb_release(&sb);
-		return err_verify(-EBADMSG, "Cannot read %s from %s: %s", member, path, archive_error_string(a));
+		return err_verify(-EBADMSG, "Cannot read %s from %s: %s", member, path,
+				  archive_error_string(a));
 	}
 	free(*out);
 	*out = sb_detach(&sb, NULL);
@@ -302,7 +305,10 @@ static bool has_member(char *const *members, const char *name)
 	return false;
 }
 
-static void strv_freep(char ***v) { strv_free(*v); }
+static void strv_freep(char ***v)
+{
+	strv_free(*v);
+}
 
 int iso_inspect(const char *path, struct iso_info *out)
 {
@@ -330,7 +336,8 @@ int iso_inspect(const char *path, struct iso_info *out)
 		if (ar == ARCHIVE_EOF)
 			break;
 		if (ar < ARCHIVE_WARN) {
-			r = err_verify(-EBADMSG, "Cannot read the ISO9660 directory of %s (truncated or damaged?): %s",
+			r = err_verify(-EBADMSG,
+				       "Cannot read the ISO9660 directory of %s (truncated or damaged?): %s",
 				       path, archive_error_string(a));
 			goto fail;
 		}
@@ -357,10 +364,11 @@ int iso_inspect(const char *path, struct iso_info *out)
 	else if (parse_ubuntu_text(info.label, &info) || parse_rhel_label(info.label, &info))
 		known = true;
 	if (!known) {
-		r = err_verify(-EMEDIUMTYPE,
-			       "ISO %s (label '%s') is neither an Ubuntu live-server ISO (.disk/info) nor a RHEL DVD "
-			       "ISO (.treeinfo)",
-			       path, info.label);
+		r = err_verify(
+		    -EMEDIUMTYPE,
+		    "ISO %s (label '%s') is neither an Ubuntu live-server ISO (.disk/info) nor a RHEL DVD "
+		    "ISO (.treeinfo)",
+		    path, info.label);
 		goto fail;
 	}
 	if (!info.release)
@@ -370,9 +378,10 @@ int iso_inspect(const char *path, struct iso_info *out)
 	info.arch = arch_from_name(info.arch_name);
 	if (info.family == FAMILY_UBUNTU) {
 		str_set(&info.kernel, "casper/vmlinuz");
-		str_set(&info.initrd, has_member(members, "casper/initrd") || !has_member(members, "casper/initrd.gz")
-					      ? "casper/initrd"
-					      : "casper/initrd.gz");
+		str_set(&info.initrd,
+			has_member(members, "casper/initrd") || !has_member(members, "casper/initrd.gz")
+			    ? "casper/initrd"
+			    : "casper/initrd.gz");
 	} else {
 		if (!info.kernel)
 			info.kernel = xstrdup("images/pxeboot/vmlinuz");
@@ -381,12 +390,13 @@ int iso_inspect(const char *path, struct iso_info *out)
 		if (!info.stage2 && has_member(members, "images/install.img"))
 			info.stage2 = xstrdup("images/install.img");
 	}
-	const char *missing = !has_member(members, info.kernel) ? info.kernel
+	const char *missing = !has_member(members, info.kernel)	  ? info.kernel
 			      : !has_member(members, info.initrd) ? info.initrd
 								  : NULL;
 	if (missing) {
-		r = err_verify(-ENOENT, "ISO %s (label '%s', %s %s %s) has no %s: not an installer ISO hnbuild can boot",
-			       path, info.label, info.distribution, info.release, info.arch_name, missing);
+		r = err_verify(
+		    -ENOENT, "ISO %s (label '%s', %s %s %s) has no %s: not an installer ISO hnbuild can boot",
+		    path, info.label, info.distribution, info.release, info.arch_name, missing);
 		goto fail;
 	}
 	*out = info;
@@ -410,7 +420,8 @@ int iso_check_matches(const struct iso_info *info, const char *name, enum os_id 
 		return err_usage("Unknown os or arch for ISO %s", name);
 	if (info->family == o->family && release_matches(o->release, info->release) && info->arch == arch)
 		return 0;
-	return err_verify(-EMEDIUMTYPE, "ISO %s is %s %s %s (label '%s') but the build asks for --os %s --arch %s", name,
+	return err_verify(-EMEDIUMTYPE,
+			  "ISO %s is %s %s %s (label '%s') but the build asks for --os %s --arch %s", name,
 			  info->distribution, info->release, info->arch_name, info->label, o->name, ar->name);
 }
 
@@ -430,7 +441,8 @@ int iso_extract_file(const char *iso_path, const char *member, const char *dest)
 		if (ar == ARCHIVE_EOF)
 			break;
 		if (ar < ARCHIVE_WARN)
-			return err_verify(-EBADMSG, "Cannot read ISO %s: %s", iso_path, archive_error_string(a));
+			return err_verify(-EBADMSG, "Cannot read ISO %s: %s", iso_path,
+					  archive_error_string(a));
 		if (archive_entry_filetype(e) != AE_IFREG ||
 		    strcasecmp(normalize_member(archive_entry_pathname(e)), want) != 0)
 			continue;
@@ -480,7 +492,8 @@ static int wanted_digest(const struct checksum *c, const char *src, enum checksu
 	}
 	*algo = c->algo;
 	*hex = c->algo == CHECKSUM_NONE ? NULL : xstrdup(c->hex);
-	if (c->algo != CHECKSUM_NONE && (str_empty(c->hex) || digest_algo_for_hex_len(strlen(c->hex)) != c->algo))
+	if (c->algo != CHECKSUM_NONE &&
+	    (str_empty(c->hex) || digest_algo_for_hex_len(strlen(c->hex)) != c->algo))
 		return err_usage("The ISO checksum is not a valid %s digest", digest_algo_name(c->algo));
 	return 0;
 }

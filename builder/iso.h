@@ -11,23 +11,23 @@
 #include "targets.h"
 
 struct iso_info {
-	char *label;         /* primary volume descriptor label, trailing spaces trimmed */
+	char *label; /* primary volume descriptor label, trailing spaces trimmed */
 	enum os_family family;
-	char *distribution;  /* "Ubuntu", "Red Hat Enterprise Linux", ... */
-	char *release;       /* "24.04", "24.04.1", "9.4" */
-	char *arch_name;     /* as the ISO names it: "amd64", "x86_64", "aarch64" */
-	enum arch_id arch;   /* ARCH__COUNT when hnbuild does not build that arch */
-	char *kernel;        /* installer kernel inside the ISO: "casper/vmlinuz" */
-	char *initrd;        /* "casper/initrd", "images/pxeboot/initrd.img" */
-	char *stage2;        /* RHEL: "images/install.img"; NULL otherwise */
-	uint64_t size;       /* bytes */
+	char *distribution; /* "Ubuntu", "Red Hat Enterprise Linux", ... */
+	char *release;	    /* "24.04", "24.04.1", "9.4" */
+	char *arch_name;    /* as the ISO names it: "amd64", "x86_64", "aarch64" */
+	enum arch_id arch;  /* ARCH__COUNT when hnbuild does not build that arch */
+	char *kernel;	    /* installer kernel inside the ISO: "casper/vmlinuz" */
+	char *initrd;	    /* "casper/initrd", "images/pxeboot/initrd.img" */
+	char *stage2;	    /* RHEL: "images/install.img"; NULL otherwise */
+	uint64_t size;	    /* bytes */
 };
 
 struct iso_image {
-	char *path;          /* the verified local file the build uses */
+	char *path; /* the verified local file the build uses */
 	enum checksum_algo algo;
-	char *digest;        /* verified lowercase hex; NULL when the spec says "none" */
-	bool downloaded;     /* fetched by this build (not cached, not local) */
+	char *digest;	 /* verified lowercase hex; NULL when the spec says "none" */
+	bool downloaded; /* fetched by this build (not cached, not local) */
 	struct iso_info info;
 };
 

@@ -101,7 +101,10 @@ static void set_long_time(unsigned char *p, const struct tm *t)
 	p[16] = 0;
 }
 
-static bool in_buf(const struct iso_buf *b, uint64_t off, uint64_t n) { return off <= b->len && n <= b->len - off; }
+static bool in_buf(const struct iso_buf *b, uint64_t off, uint64_t n)
+{
+	return off <= b->len && n <= b->len - off;
+}
 
 /* System Use entries (SUSP/Rock Ridge): TF time stamps, following CE. */
 static int fix_susp(struct iso_buf *b, uint64_t off, uint64_t n, int depth)
@@ -129,7 +132,8 @@ static int fix_susp(struct iso_buf *b, uint64_t off, uint64_t n, int depth)
 				pos += size;
 			}
 		} else if (e[0] == 'C' && e[1] == 'E' && len >= 28) {
-			int r = fix_susp(b, (uint64_t)le32(e + 4) * SECTOR + le32(e + 12), le32(e + 20), depth + 1);
+			int r = fix_susp(b, (uint64_t)le32(e + 4) * SECTOR + le32(e + 12), le32(e + 20),
+					 depth + 1);
 			if (r < 0)
 				return r;
 		} else if (e[0] == 'S' && e[1] == 'T') {
@@ -186,7 +190,8 @@ static int normalize_times(int fd, time_t when, const char *path)
 	if (fstat(fd, &st) < 0)
 		return err_fail_errno(-errno, "Failed to stat %s", path);
 	if (st.st_size > (off_t)MAX_SEED_SIZE || st.st_size < 18 * SECTOR)
-		return err_fail(-EFBIG, "Seed image %s has an unexpected size %lld", path, (long long)st.st_size);
+		return err_fail(-EFBIG, "Seed image %s has an unexpected size %lld", path,
+				(long long)st.st_size);
 	struct iso_buf b = {.len = (size_t)st.st_size};
 	_cleanup_free_ unsigned char *data = xcalloc(1, b.len);
 	b.data = data;
@@ -241,12 +246,12 @@ static int write_entries(struct archive *a, const char *label, const struct seed
 		archive_entry_set_uid(e, 0);
 		archive_entry_set_gid(e, 0);
 		if (archive_write_header(a, e) != ARCHIVE_OK)
-			return err_fail(-EIO, "Failed to add %s to seed %s (%s): %s", sorted[i].name, label, path,
-					archive_error_string(a));
+			return err_fail(-EIO, "Failed to add %s to seed %s (%s): %s", sorted[i].name, label,
+					path, archive_error_string(a));
 		if (sorted[i].len &&
 		    archive_write_data(a, sorted[i].data, sorted[i].len) != (la_ssize_t)sorted[i].len)
-			return err_fail(-EIO, "Failed to write %s into seed %s (%s): %s", sorted[i].name, label,
-					path, archive_error_string(a));
+			return err_fail(-EIO, "Failed to write %s into seed %s (%s): %s", sorted[i].name,
+					label, path, archive_error_string(a));
 	}
 	return 0;
 }

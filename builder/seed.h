@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 struct seed_file {
-	const char *name;  /* file name at the root of the volume */
+	const char *name; /* file name at the root of the volume */
 	const void *data;
 	size_t len;
 };

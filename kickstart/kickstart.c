@@ -96,8 +96,8 @@ static int fill_template(const char *text, const struct ks_var *vars, size_t n_v
 			}
 			const char *v = var_value(vars, n_vars, open + 2, (size_t)(close - open - 2));
 			if (!v) {
-				r = err_fail(-EINVAL, "%s:%u: unknown or unset placeholder %.*s", TEMPLATE, lineno,
-					     (int)(close - open + 1), open);
+				r = err_fail(-EINVAL, "%s:%u: unknown or unset placeholder %.*s", TEMPLATE,
+					     lineno, (int)(close - open + 1), open);
 				goto out;
 			}
 			sb_add(&sb, line + i, (size_t)(open - (line + i)));
@@ -122,19 +122,20 @@ static int check_params(const struct install_params *p)
 		return err_usage("kickstart: firmware must be bios or uefi");
 	if (p->arch == ARCH_ARM64 && p->firmware != FIRMWARE_UEFI)
 		return err_usage("arm64 builds boot UEFI only");
-	if (str_empty(p->user) || strspn(p->user, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(p->user))
+	if (str_empty(p->user) ||
+	    strspn(p->user, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(p->user))
 		return err_usage("kickstart: invalid build user name '%s'", p->user ? p->user : "");
 	if (str_empty(p->public_key) || strpbrk(p->public_key, "\r\n\"\\"))
 		return err_usage("kickstart: the build public key is not one authorized_keys line");
 	if (p->password_hash &&
 	    (!str_startswith(p->password_hash, "$") ||
 	     strspn(p->password_hash, "$./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") !=
-		     strlen(p->password_hash)))
+		 strlen(p->password_hash)))
 		return err_usage("kickstart: the password must be a crypt(3) hash, never plain text");
 	for (size_t i = 0; p->late_commands && p->late_commands[i]; i++)
 		if (str_startswith(p->late_commands[i], "%"))
-			return err_usage("kickstart: extra %%post line %zu starts a new section ('%s')", i + 1,
-					 p->late_commands[i]);
+			return err_usage("kickstart: extra %%post line %zu starts a new section ('%s')",
+					 i + 1, p->late_commands[i]);
 	return 0;
 }
 
@@ -165,13 +166,10 @@ static int render_ours(const struct install_params *p, char **ks)
 	_cleanup_free_ char *append_q = kickstart_quote(sb_str(&append));
 	_cleanup_free_ char *post = join_lines(p->late_commands);
 	const struct ks_var vars[] = {
-		{"os_pretty", o->pretty},
-		{"arch", arch_by_id(p->arch)->name},
-		{"user", p->user},
-		{"password_hash", hash},
-		{"public_key", key},
-		{"bootloader_append", append_q},
-		{"post_snippets", post},
+	    {"os_pretty", o->pretty}, {"arch", arch_by_id(p->arch)->name},
+	    {"user", p->user},	      {"password_hash", hash},
+	    {"public_key", key},      {"bootloader_append", append_q},
+	    {"post_snippets", post},
 	};
 	const char *flags[4] = {NULL};
 	size_t nf = 0;
@@ -195,8 +193,8 @@ static int render_user_file(const struct install_params *p, char **ks)
 		return err_usage("--kickstart %s: not a kickstart text file", p->user_file);
 	for (size_t i = 0; p->late_commands && p->late_commands[i]; i++)
 		if (str_startswith(p->late_commands[i], "%"))
-			return err_usage("kickstart: extra %%post line %zu starts a new section ('%s')", i + 1,
-					 p->late_commands[i]);
+			return err_usage("kickstart: extra %%post line %zu starts a new section ('%s')",
+					 i + 1, p->late_commands[i]);
 	struct strbuf sb = STRBUF_INIT;
 	sb_init(&sb);
 	sb_add(&sb, text, len);
@@ -236,8 +234,8 @@ static int render_install_data(const struct install_params *p, struct install_da
 }
 
 const struct installer_ops kickstart_installer = {
-	.name = "kickstart",
-	.family = FAMILY_RHEL,
-	.seed_label = "OEMDRV",
-	.render = render_install_data,
+    .name = "kickstart",
+    .family = FAMILY_RHEL,
+    .seed_label = "OEMDRV",
+    .render = render_install_data,
 };

@@ -23,17 +23,17 @@ enum var_kind { VAR_STR, VAR_BOOL, VAR_LIST, VAR_NODE };
 struct var {
 	const char *name;
 	enum var_kind kind;
-	const char *str;          /* VAR_STR (NULL: unset), VAR_BOOL "true"/"false" */
-	char *const *list;        /* VAR_LIST */
-	yaml_document_t *doc;     /* VAR_NODE: root of this document */
+	const char *str;      /* VAR_STR (NULL: unset), VAR_BOOL "true"/"false" */
+	char *const *list;    /* VAR_LIST */
+	yaml_document_t *doc; /* VAR_NODE: root of this document */
 };
 
 struct fill {
 	yaml_document_t *out;
 	const struct var *vars;
 	size_t n_vars;
-	const char *source;       /* template name for errors */
-	bool raw;                 /* a user's document: copy scalars as they are */
+	const char *source; /* template name for errors */
+	bool raw;	    /* a user's document: copy scalars as they are */
 };
 
 static void doc_deletep(yaml_document_t **d)
@@ -67,10 +67,10 @@ static bool whole_placeholder(const char *s, size_t len, const char **name, size
 static bool ambiguous_plain(const char *s)
 {
 	static const char *const pattern =
-		"^(~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|"
-		"Off|OFF|[-+]?(0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+|"
-		"[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\\.[0-9_]*)?|"
-		"[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*|=|<<|)$";
+	    "^(~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|"
+	    "Off|OFF|[-+]?(0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+|"
+	    "[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\\.[0-9_]*)?|"
+	    "[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*|=|<<|)$";
 	static regex_t re;
 	static int compiled;
 	if (!compiled) {
@@ -87,7 +87,8 @@ static int add_string(yaml_document_t *d, const char *s, yaml_scalar_style_t sty
 		style = ambiguous_plain(s) ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE;
 	if (strchr(s, '\n'))
 		style = YAML_LITERAL_SCALAR_STYLE;
-	return yaml_document_add_scalar(d, (yaml_char_t *)YAML_STR_TAG, (const yaml_char_t *)s, (int)strlen(s), style);
+	return yaml_document_add_scalar(d, (yaml_char_t *)YAML_STR_TAG, (const yaml_char_t *)s,
+					(int)strlen(s), style);
 }
 
 static int copy_node(struct fill *f, yaml_document_t *src, yaml_node_t *node, int *out_id);
@@ -137,8 +138,8 @@ static int copy_scalar(struct fill *f, yaml_node_t *node, int *out_id)
 		sb_add(&sb, s + i, (size_t)(open - (s + i)));
 		const struct var *v = find_var(f, open + 2, (size_t)(close - open - 2));
 		if (!v || v->kind != VAR_STR || !v->str) {
-			int r = err_fail(-EINVAL, "%s: placeholder %.*s in '%s' needs a string value", f->source,
-					 (int)(close - open + 1), open, s);
+			int r = err_fail(-EINVAL, "%s: placeholder %.*s in '%s' needs a string value",
+					 f->source, (int)(close - open + 1), open, s);
 			sb_release(&sb);
 			return r;
 		}
@@ -164,15 +165,16 @@ static int copy_node(struct fill *f, yaml_document_t *src, yaml_node_t *node, in
 		int seq = yaml_document_add_sequence(f->out, node->tag, node->data.sequence.style);
 		if (!seq)
 			return -ENOMEM;
-		for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top;
-		     it++) {
+		for (yaml_node_item_t *it = node->data.sequence.items.start;
+		     it < node->data.sequence.items.top; it++) {
 			yaml_node_t *item = yaml_document_get_node(src, *it);
 			const char *name;
 			size_t n;
 			const struct var *v = NULL;
-			if (item->type == YAML_SCALAR_NODE && item->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-			    whole_placeholder((const char *)item->data.scalar.value, item->data.scalar.length, &name,
-					      &n))
+			if (item->type == YAML_SCALAR_NODE &&
+			    item->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			    whole_placeholder((const char *)item->data.scalar.value, item->data.scalar.length,
+					      &name, &n))
 				v = find_var(f, name, n);
 			if (v && v->kind == VAR_LIST) {
 				for (size_t i = 0; v->list && v->list[i]; i++) {
@@ -196,7 +198,8 @@ static int copy_node(struct fill *f, yaml_document_t *src, yaml_node_t *node, in
 		int map = yaml_document_add_mapping(f->out, node->tag, node->data.mapping.style);
 		if (!map)
 			return -ENOMEM;
-		for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+		for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+		     p++) {
 			int key = 0, value = 0;
 			r = copy_node(f, src, yaml_document_get_node(src, p->value), &value);
 			if (r < 0)
@@ -252,7 +255,10 @@ static int load_yaml(const char *text, size_t len, const char *source, int (*fai
 	return r;
 }
 
-static int fail_template(int r, const char *msg) { return err_fail(r, "%s", msg); }
+static int fail_template(int r, const char *msg)
+{
+	return err_fail(r, "%s", msg);
+}
 static int fail_user(int r, const char *msg)
 {
 	(void)r;
@@ -306,7 +312,8 @@ static int emit(yaml_document_t *doc, const char *header, char **out)
 }
 
 /* Fill template `name` with vars, emit with header. */
-static int render_template(const char *name, const struct var *vars, size_t n_vars, const char *header, char **out)
+static int render_template(const char *name, const struct var *vars, size_t n_vars, const char *header,
+			   char **out)
 {
 	_cleanup_(doc_deletep) yaml_document_t *tmpl = NULL;
 	int r = load_template(name, &tmpl);
@@ -348,24 +355,25 @@ static int render_ours(const struct install_params *p, char **user_data)
 	const struct os_info *o = os_by_id(p->os);
 	_cleanup_(doc_deletep) yaml_document_t *storage = NULL;
 	int r = load_template(p->firmware == FIRMWARE_UEFI ? "autoinstall-storage-uefi.yaml"
-							    : "autoinstall-storage-bios.yaml",
+							   : "autoinstall-storage-bios.yaml",
 			      &storage);
 	if (r < 0)
 		return r;
 	const char *console = installer_serial_console(p->arch);
 	const struct var vars[] = {
-		{"apt_fallback", VAR_STR, o->id == OS_UBUNTU20 ? NULL : "offline-install", NULL, NULL},
-		{"allow_pw", VAR_BOOL, p->password_hash ? "true" : "false", NULL, NULL},
-		{"storage_config", VAR_NODE, NULL, NULL, storage},
-		{"hostname", VAR_STR, p->hostname ? p->hostname : "hnbuild", NULL, NULL},
-		{"user", VAR_STR, p->user, NULL, NULL},
-		{"lock_passwd", VAR_BOOL, p->password_hash ? "false" : "true", NULL, NULL},
-		{"password_hash", VAR_STR, p->password_hash, NULL, NULL},
-		{"public_key", VAR_STR, p->public_key, NULL, NULL},
-		{"console", VAR_STR, console, NULL, NULL},
-		{"late_commands", VAR_LIST, NULL, p->late_commands, NULL},
+	    {"apt_fallback", VAR_STR, o->id == OS_UBUNTU20 ? NULL : "offline-install", NULL, NULL},
+	    {"allow_pw", VAR_BOOL, p->password_hash ? "true" : "false", NULL, NULL},
+	    {"storage_config", VAR_NODE, NULL, NULL, storage},
+	    {"hostname", VAR_STR, p->hostname ? p->hostname : "hnbuild", NULL, NULL},
+	    {"user", VAR_STR, p->user, NULL, NULL},
+	    {"lock_passwd", VAR_BOOL, p->password_hash ? "false" : "true", NULL, NULL},
+	    {"password_hash", VAR_STR, p->password_hash, NULL, NULL},
+	    {"public_key", VAR_STR, p->public_key, NULL, NULL},
+	    {"console", VAR_STR, console, NULL, NULL},
+	    {"late_commands", VAR_LIST, NULL, p->late_commands, NULL},
 	};
-	return render_template("autoinstall-user-data.yaml", vars, ARRAY_SIZE(vars), "#cloud-config", user_data);
+	return render_template("autoinstall-user-data.yaml", vars, ARRAY_SIZE(vars), "#cloud-config",
+			       user_data);
 }
 
 static yaml_node_t *map_get(yaml_document_t *d, yaml_node_t *map, const char *key)
@@ -404,11 +412,12 @@ static int render_user_file(const struct install_params *p, char **user_data)
 	yaml_node_t *ai = map_get(doc, root, "autoinstall");
 	bool wrapped = ai != NULL;
 	if (!ai && !map_get(doc, root, "version"))
-		return err_usage("%s: not an autoinstall document: no 'autoinstall:' key and no top-level 'version:'",
-				 file);
+		return err_usage(
+		    "%s: not an autoinstall document: no 'autoinstall:' key and no top-level 'version:'",
+		    file);
 	if (ai && ai->type != YAML_MAPPING_NODE)
-		return err_usage("%s:%zu:%zu: 'autoinstall:' must be a mapping", file, ai->start_mark.line + 1,
-				 ai->start_mark.column + 1);
+		return err_usage("%s:%zu:%zu: 'autoinstall:' must be a mapping", file,
+				 ai->start_mark.line + 1, ai->start_mark.column + 1);
 	yaml_node_t *lc = map_get(doc, ai ? ai : root, "late-commands");
 	if (lc && lc->type != YAML_SEQUENCE_NODE)
 		return err_usage("%s:%zu:%zu: 'late-commands' must be a list", file, lc->start_mark.line + 1,
@@ -480,8 +489,9 @@ int autoinstall_render(const struct install_params *p, char **user_data, char **
 	const struct os_info *o = os_by_id(p->os);
 	if (!o || o->family != FAMILY_UBUNTU)
 		return err_usage("autoinstall is for Ubuntu targets only");
-	if (p->hostname && (str_empty(p->hostname) || strspn(p->hostname, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
-							       strlen(p->hostname)))
+	if (p->hostname &&
+	    (str_empty(p->hostname) ||
+	     strspn(p->hostname, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(p->hostname)))
 		return err_usage("Invalid hostname '%s': a-z, 0-9 and -", p->hostname);
 	_cleanup_free_ char *ud = NULL, *md = NULL;
 	int r;
@@ -496,8 +506,8 @@ int autoinstall_render(const struct install_params *p, char **user_data, char **
 	if (r < 0)
 		return r;
 	const struct var md_vars[] = {
-		{"instance_id", VAR_STR, p->instance_id ? p->instance_id : "hnbuild-install", NULL, NULL},
-		{"hostname", VAR_STR, p->hostname ? p->hostname : "hnbuild", NULL, NULL},
+	    {"instance_id", VAR_STR, p->instance_id ? p->instance_id : "hnbuild-install", NULL, NULL},
+	    {"hostname", VAR_STR, p->hostname ? p->hostname : "hnbuild", NULL, NULL},
 	};
 	r = render_template("autoinstall-meta-data.yaml", md_vars, ARRAY_SIZE(md_vars), NULL, &md);
 	if (r < 0)
@@ -521,8 +531,8 @@ static int render_install_data(const struct install_params *p, struct install_da
 }
 
 const struct installer_ops autoinstall_installer = {
-	.name = "autoinstall",
-	.family = FAMILY_UBUNTU,
-	.seed_label = "CIDATA",
-	.render = render_install_data,
+    .name = "autoinstall",
+    .family = FAMILY_UBUNTU,
+    .seed_label = "CIDATA",
+    .render = render_install_data,
 };

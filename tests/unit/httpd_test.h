@@ -23,9 +23,9 @@ struct httpd {
 	volatile int stop;
 	const char *body;
 	size_t len;
-	size_t drop_after;   /* >0: the first response sends only this many body bytes, then closes */
-	bool ignore_range;   /* answer 200 with the whole body even to Range requests */
-	int status;          /* non-zero: answer every request with this status and no body */
+	size_t drop_after; /* >0: the first response sends only this many body bytes, then closes */
+	bool ignore_range; /* answer 200 with the whole body even to Range requests */
+	int status;	   /* non-zero: answer every request with this status and no body */
 	int requests;
 	int range_requests;
 	size_t body_bytes_sent;
@@ -61,8 +61,9 @@ static inline void httpd_serve_one(struct httpd *h, int c)
 	pthread_mutex_unlock(&h->lock);
 	char head[512];
 	if (h->status) {
-		int n = snprintf(head, sizeof(head), "HTTP/1.1 %d Test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-				 h->status);
+		int n =
+		    snprintf(head, sizeof(head),
+			     "HTTP/1.1 %d Test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", h->status);
 		httpd_send_all(c, head, (size_t)n);
 		return;
 	}
@@ -77,7 +78,8 @@ static inline void httpd_serve_one(struct httpd *h, int c)
 	int n;
 	if (from >= h->len && range && !h->ignore_range) {
 		n = snprintf(head, sizeof(head),
-			     "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */%zu\r\nContent-Length: 0\r\n"
+			     "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes "
+			     "*/%zu\r\nContent-Length: 0\r\n"
 			     "Connection: close\r\n\r\n",
 			     h->len);
 		httpd_send_all(c, head, (size_t)n);
@@ -85,12 +87,13 @@ static inline void httpd_serve_one(struct httpd *h, int c)
 	}
 	if (from)
 		n = snprintf(head, sizeof(head),
-			     "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes %zu-%zu/%zu\r\nContent-Length: %zu\r\n"
+			     "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes "
+			     "%zu-%zu/%zu\r\nContent-Length: %zu\r\n"
 			     "Connection: close\r\n\r\n",
 			     from, h->len - 1, h->len, h->len - from);
 	else
-		n = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-			     h->len);
+		n = snprintf(head, sizeof(head),
+			     "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", h->len);
 	httpd_send_all(c, head, (size_t)n);
 	size_t send_len = h->len - from;
 	if (nreq == 1 && h->drop_after && h->drop_after < send_len)

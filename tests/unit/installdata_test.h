@@ -21,7 +21,10 @@ static inline char *test_tmpdir(void)
 	return xstrdup(tmpl);
 }
 
-static inline char *test_path(const char *dir, const char *name) { return path_join(dir, name); }
+static inline char *test_path(const char *dir, const char *name)
+{
+	return path_join(dir, name);
+}
 
 static inline void test_write(const char *path, const char *text)
 {
@@ -59,8 +62,9 @@ static inline void test_golden(const char *name, const char *actual)
 		got = malloc(n);
 		snprintf(got, n, "%s.actual", path);
 		write_file_atomic(got, actual, strlen(actual), 0644);
-		ck_abort_msg("%s differs from the rendered output (written to %s; HNBUILD_UPDATE_GOLDEN=1 updates)",
-			     path, got);
+		ck_abort_msg(
+		    "%s differs from the rendered output (written to %s; HNBUILD_UPDATE_GOLDEN=1 updates)",
+		    path, got);
 	}
 	free(expected);
 	free(path);
@@ -69,7 +73,7 @@ static inline void test_golden(const char *name, const char *actual)
 /* An ISO9660 image of dir with label, via xorriso (Rock Ridge + Joliet). */
 static inline void test_make_iso(const char *dir, const char *label, const char *out)
 {
-	ck_assert_int_eq(test_sh("xorriso -as mkisofs -quiet -V '%s' -J -r -o '%s' '%s' >/dev/null 2>&1", label,
-				 out, dir),
-			 0);
+	ck_assert_int_eq(
+	    test_sh("xorriso -as mkisofs -quiet -V '%s' -J -r -o '%s' '%s' >/dev/null 2>&1", label, out, dir),
+	    0);
 }

@@ -11,18 +11,21 @@
 #include "installdata_test.h"
 #include "installer.h"
 
-#define FAKE_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2Uta2V5LWZvci1nb2xkZW4tZmlsZXMtb25seQ hnbuild-build"
-#define FAKE_HASH "$6$abcdefghijklmnop$Cn3Q0cLsS0pWq6iqx0VUtPqS0X3d2L0m1bVnH0Nq8pLw3sR3kV0oYVbU6r1aQ7jZ8yJX4hG0fD9cE2bA1zZ0/"
+#define FAKE_KEY                                                                                             \
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2Uta2V5LWZvci1nb2xkZW4tZmlsZXMtb25seQ hnbuild-build"
+#define FAKE_HASH                                                                                            \
+	"$6$abcdefghijklmnop$"                                                                               \
+	"Cn3Q0cLsS0pWq6iqx0VUtPqS0X3d2L0m1bVnH0Nq8pLw3sR3kV0oYVbU6r1aQ7jZ8yJX4hG0fD9cE2bA1zZ0/"
 
 static struct install_params base_params(enum os_id os, enum arch_id arch, enum firmware_kind fw)
 {
 	return (struct install_params){
-		.os = os,
-		.arch = arch,
-		.firmware = fw,
-		.user = "hnbuild",
-		.public_key = FAKE_KEY,
-		.instance_id = "hnbuild-install",
+	    .os = os,
+	    .arch = arch,
+	    .firmware = fw,
+	    .user = "hnbuild",
+	    .public_key = FAKE_KEY,
+	    .instance_id = "hnbuild-install",
 	};
 }
 
@@ -32,14 +35,15 @@ static int schema_check(const char *user_data)
 	char *dir = test_tmpdir();
 	char *file = test_path(dir, "user-data");
 	test_write(file, user_data);
-	int st = test_sh("python3 -c '"
-			 "import json, sys, yaml, jsonschema\n"
-			 "doc = yaml.safe_load(open(sys.argv[1]))\n"
-			 "assert open(sys.argv[1]).readline() == \"#cloud-config\\n\", \"no #cloud-config header\"\n"
-			 "schema = json.load(open(\"tests/schemas/autoinstall-schema.json\"))\n"
-			 "jsonschema.validate(doc[\"autoinstall\"], schema)\n"
-			 "' %s",
-			 file);
+	int st = test_sh(
+	    "python3 -c '"
+	    "import json, sys, yaml, jsonschema\n"
+	    "doc = yaml.safe_load(open(sys.argv[1]))\n"
+	    "assert open(sys.argv[1]).readline() == \"#cloud-config\\n\", \"no #cloud-config header\"\n"
+	    "schema = json.load(open(\"tests/schemas/autoinstall-schema.json\"))\n"
+	    "jsonschema.validate(doc[\"autoinstall\"], schema)\n"
+	    "' %s",
+	    file);
 	rm_rf(dir);
 	free(file);
 	free(dir);
@@ -52,9 +56,10 @@ static int yaml_expect(const char *user_data, const char *assertion)
 	char *dir = test_tmpdir();
 	char *file = test_path(dir, "doc.yaml");
 	test_write(file, user_data);
-	int st = test_sh("python3 -c 'import sys, yaml\nd = yaml.safe_load(open(sys.argv[1]))\nassert %s, d' %s "
-			 ">/dev/null 2>&1",
-			 assertion, file);
+	int st =
+	    test_sh("python3 -c 'import sys, yaml\nd = yaml.safe_load(open(sys.argv[1]))\nassert %s, d' %s "
+		    ">/dev/null 2>&1",
+		    assertion, file);
 	rm_rf(dir);
 	free(file);
 	free(dir);
@@ -72,19 +77,23 @@ START_TEST(golden_ubuntu24_amd64_uefi_key_only)
 	/* What the build relies on, read back as YAML. */
 	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"shutdown\"] == \"poweroff\""), 0);
 	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"storage\"][\"swap\"][\"size\"] == 0"), 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"storage\"][\"config\"][0][\"ptable\"] == \"gpt\""), 0);
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"storage\"][\"config\"][0][\"ptable\"] == \"gpt\""), 0);
 	ck_assert_int_eq(yaml_expect(ud, "[c for c in d[\"autoinstall\"][\"storage\"][\"config\"] if "
 					 "c.get(\"path\") == \"/boot/efi\"]"),
 			 0);
 	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"ssh\"][\"allow-pw\"] is False"), 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"user-data\"][\"users\"][0][\"lock_passwd\"] is True"),
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"user-data\"][\"users\"][0][\"lock_passwd\"] is True"), 0);
+	ck_assert_int_eq(yaml_expect(ud, "\"passwd\" not in d[\"autoinstall\"][\"user-data\"][\"users\"][0]"),
 			 0);
-	ck_assert_int_eq(yaml_expect(ud, "\"passwd\" not in d[\"autoinstall\"][\"user-data\"][\"users\"][0]"), 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"user-data\"][\"users\"][0][\"ssh_authorized_keys\"] == "
-					 "[\"" FAKE_KEY "\"]"),
-			 0);
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"user-data\"][\"users\"][0][\"ssh_authorized_keys\"] == "
+			    "[\"" FAKE_KEY "\"]"),
+	    0);
 	ck_assert_int_eq(yaml_expect(ud, "\"identity\" not in d[\"autoinstall\"]"), 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"apt\"][\"fallback\"] == \"offline-install\""), 0);
+	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"apt\"][\"fallback\"] == \"offline-install\""),
+			 0);
 	/* Negative control: the assertion helper does fail. */
 	ck_assert_int_ne(yaml_expect(ud, "d[\"autoinstall\"][\"shutdown\"] == \"reboot\""), 0);
 	free(ud);
@@ -102,19 +111,22 @@ START_TEST(golden_ubuntu22_amd64_bios_password_and_late_commands)
 	ck_assert_int_eq(autoinstall_render(&p, &ud, &md), 0);
 	test_golden("autoinstall-ubuntu22-amd64-bios-password.yaml", ud);
 	ck_assert_int_eq(schema_check(ud), 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"storage\"][\"config\"][0][\"ptable\"] == \"msdos\""),
-			 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"storage\"][\"config\"][0][\"grub_device\"] is True"),
-			 0);
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"storage\"][\"config\"][0][\"ptable\"] == \"msdos\""), 0);
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"storage\"][\"config\"][0][\"grub_device\"] is True"), 0);
 	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"ssh\"][\"allow-pw\"] is True"), 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"user-data\"][\"users\"][0][\"passwd\"] == \"" FAKE_HASH
-					 "\""),
-			 0);
+	ck_assert_int_eq(
+	    yaml_expect(ud,
+			"d[\"autoinstall\"][\"user-data\"][\"users\"][0][\"passwd\"] == \"" FAKE_HASH "\""),
+	    0);
 	/* "true" stays the string "true"; ours come first, the user's last. */
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"late-commands\"][-2:] == [\"echo \\x27extra: yes\\x27 > "
-					 "/target/etc/hnbuild-extra\", \"true\"]"),
-			 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"late-commands\"][0] == \"rm -f /target/swap.img\""), 0);
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"late-commands\"][-2:] == [\"echo \\x27extra: yes\\x27 > "
+			    "/target/etc/hnbuild-extra\", \"true\"]"),
+	    0);
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"late-commands\"][0] == \"rm -f /target/swap.img\""), 0);
 	free(ud);
 	free(md);
 }
@@ -155,9 +167,10 @@ START_TEST(values_are_escaped_by_libyaml)
 	char *ud = NULL, *md = NULL;
 	ck_assert_int_eq(autoinstall_render(&p, &ud, &md), 0);
 	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"shutdown\"] == \"poweroff\""), 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"late-commands\"][-5:] == [\"echo \\\"a\\\"\\n  shutdown: "
-					 "reboot\\nx: [\", \"yes\", \"- item\", \"0755\", \"#comment\"]"),
-			 0);
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"late-commands\"][-5:] == [\"echo \\\"a\\\"\\n  shutdown: "
+			    "reboot\\nx: [\", \"yes\", \"- item\", \"0755\", \"#comment\"]"),
+	    0);
 	ck_assert_int_eq(schema_check(ud), 0);
 	free(ud);
 	free(md);
@@ -187,10 +200,12 @@ END_TEST
 START_TEST(user_file_verbatim_wrapped_and_bad)
 {
 	char *dir = test_tmpdir();
-	char *cc = test_path(dir, "cc.yaml"), *bare = test_path(dir, "bare.yaml"), *bad = test_path(dir, "bad.yaml"),
-	     *notai = test_path(dir, "notai.yaml"), *missing = test_path(dir, "missing.yaml");
-	const char *cc_text = "# my comment\nautoinstall:\n  version: 1\n  identity: {realname: u, username: u, "
-			      "hostname: h, password: \"$6$x$y\"}\n  late-commands:\n    - echo ${HOME}\n";
+	char *cc = test_path(dir, "cc.yaml"), *bare = test_path(dir, "bare.yaml"),
+	     *bad = test_path(dir, "bad.yaml"), *notai = test_path(dir, "notai.yaml"),
+	     *missing = test_path(dir, "missing.yaml");
+	const char *cc_text =
+	    "# my comment\nautoinstall:\n  version: 1\n  identity: {realname: u, username: u, "
+	    "hostname: h, password: \"$6$x$y\"}\n  late-commands:\n    - echo ${HOME}\n";
 	test_write(cc, cc_text);
 	test_write(bare, "version: 1\nshutdown: poweroff\nlocale: en_GB.UTF-8\n");
 	test_write(bad, "autoinstall:\n  version: 1\n  late-commands: [unclosed\n");
@@ -202,8 +217,9 @@ START_TEST(user_file_verbatim_wrapped_and_bad)
 	/* Verbatim (header added, comments kept, ${HOME} untouched). */
 	p.user_file = cc;
 	ck_assert_int_eq(autoinstall_render(&p, &ud, &md), 0);
-	ck_assert_str_eq(ud, "#cloud-config\n# my comment\nautoinstall:\n  version: 1\n  identity: {realname: u, "
-			     "username: u, hostname: h, password: \"$6$x$y\"}\n  late-commands:\n    - echo ${HOME}\n");
+	ck_assert_str_eq(
+	    ud, "#cloud-config\n# my comment\nautoinstall:\n  version: 1\n  identity: {realname: u, "
+		"username: u, hostname: h, password: \"$6$x$y\"}\n  late-commands:\n    - echo ${HOME}\n");
 	ck_assert_ptr_null(strstr(ud, "hnbuild"));
 	free(ud);
 	free(md);
@@ -212,8 +228,9 @@ START_TEST(user_file_verbatim_wrapped_and_bad)
 	char *extra[] = {"echo extra", NULL};
 	p.late_commands = extra;
 	ck_assert_int_eq(autoinstall_render(&p, &ud, &md), 0);
-	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"late-commands\"] == [\"echo ${HOME}\", \"echo extra\"]"),
-			 0);
+	ck_assert_int_eq(
+	    yaml_expect(ud, "d[\"autoinstall\"][\"late-commands\"] == [\"echo ${HOME}\", \"echo extra\"]"),
+	    0);
 	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"identity\"][\"password\"] == \"$6$x$y\""), 0);
 	ck_assert_int_eq(yaml_expect(ud, "\"user-data\" not in d[\"autoinstall\"]"), 0);
 	ck_assert_int_eq(schema_check(ud), 0);
@@ -224,8 +241,9 @@ START_TEST(user_file_verbatim_wrapped_and_bad)
 	p.user_file = bare;
 	ck_assert_int_eq(autoinstall_render(&p, &ud, &md), 0);
 	ck_assert(strncmp(ud, "#cloud-config\nautoinstall:\n", 27) == 0);
-	ck_assert_int_eq(yaml_expect(ud, "d == {\"autoinstall\": {\"version\": 1, \"shutdown\": \"poweroff\", "
-					 "\"locale\": \"en_GB.UTF-8\", \"late-commands\": [\"echo extra\"]}}"),
+	ck_assert_int_eq(yaml_expect(ud,
+				     "d == {\"autoinstall\": {\"version\": 1, \"shutdown\": \"poweroff\", "
+				     "\"locale\": \"en_GB.UTF-8\", \"late-commands\": [\"echo extra\"]}}"),
 			 0);
 	free(ud);
 	free(md);
@@ -267,11 +285,13 @@ START_TEST(installer_ops_and_seed)
 	char *dir = test_tmpdir();
 	char *iso = test_path(dir, "seed.iso");
 	ck_assert_int_eq(installer_write_seed(&d, iso), 0);
-	ck_assert_int_eq(test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q \"^Volume Id    : CIDATA$\"", iso), 0);
-	ck_assert_int_eq(test_sh("cd %s && xorriso -osirrox on -indev seed.iso -extract /user-data ud >/dev/null 2>&1 "
-				 "&& cmp -s ud - <<'EOF'\n%sEOF",
-				 dir, d.files[0].data),
-			 0);
+	ck_assert_int_eq(
+	    test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q \"^Volume Id    : CIDATA$\"", iso), 0);
+	ck_assert_int_eq(
+	    test_sh("cd %s && xorriso -osirrox on -indev seed.iso -extract /user-data ud >/dev/null 2>&1 "
+		    "&& cmp -s ud - <<'EOF'\n%sEOF",
+		    dir, d.files[0].data),
+	    0);
 	char *cmdline = installer_kernel_cmdline(&p, NULL);
 	ck_assert_str_eq(cmdline, "autoinstall ds=nocloud console=tty0 console=ttyS0,115200");
 	free(cmdline);

@@ -92,7 +92,8 @@ END_TEST
 START_TEST(bad_user_names)
 {
 	struct build_credential c;
-	const char *bad[] = {"", "Root", "root", "1abc", "a b", "a;rm", "abcdefghijklmnopqrstuvwxyz0123456", "x\n"};
+	const char *bad[] = {"",   "Root", "root", "1abc", "a b", "a;rm", "abcdefghijklmnopqrstuvwxyz0123456",
+			     "x\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_int_eq(credential_create(bad[i], NULL, &c), -EINVAL);
 		ck_assert_int_eq(err_exit_code(), 2);

@@ -21,8 +21,10 @@ START_TEST(known_vectors)
 	ck_assert_int_eq(digest_file(f, CHECKSUM_SHA256, NULL, hex), 0);
 	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	ck_assert_int_eq(digest_file(f, CHECKSUM_SHA512, NULL, hex), 0);
-	ck_assert_str_eq(hex, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd"
-			      "454d4423643ce80e2a9ac94fa54ca49f");
+	ck_assert_str_eq(
+	    hex,
+	    "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd"
+	    "454d4423643ce80e2a9ac94fa54ca49f");
 	ck_assert_int_eq(digest_buffer("abc", 3, CHECKSUM_SHA256, hex), 0);
 	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	ck_assert_int_lt(digest_file(f, CHECKSUM_NONE, NULL, hex), 0);
@@ -60,17 +62,20 @@ START_TEST(verify_mismatch_is_exit_3)
 {
 	char *dir = test_tmpdir(), *f = test_path(dir, "abc");
 	test_write(f, "abc");
-	ck_assert_int_eq(digest_verify_file(f, "x.iso", CHECKSUM_SHA256,
-					    "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", NULL),
-			 0);
+	ck_assert_int_eq(
+	    digest_verify_file(f, "x.iso", CHECKSUM_SHA256,
+			       "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", NULL),
+	    0);
 	err_clear();
-	ck_assert_int_eq(digest_verify_file(f, "x.iso", CHECKSUM_SHA256,
-					    "0000000000000000000000000000000000000000000000000000000000000000", NULL),
-			 -EBADMSG);
+	ck_assert_int_eq(
+	    digest_verify_file(f, "x.iso", CHECKSUM_SHA256,
+			       "0000000000000000000000000000000000000000000000000000000000000000", NULL),
+	    -EBADMSG);
 	ck_assert_int_eq(err_exit_code(), 3);
-	ck_assert_str_eq(err_message(), "Checksum mismatch for x.iso: expected "
-					"sha256:0000000000000000000000000000000000000000000000000000000000000000, got "
-					"sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_str_eq(err_message(),
+			 "Checksum mismatch for x.iso: expected "
+			 "sha256:0000000000000000000000000000000000000000000000000000000000000000, got "
+			 "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	/* A digest of the wrong length for the algorithm is a usage error. */
 	ck_assert_int_eq(digest_verify_file(f, "x.iso", CHECKSUM_SHA512, "abcd", NULL), -EINVAL);
 	ck_assert_int_eq(err_exit_code(), 2);
@@ -82,7 +87,9 @@ END_TEST
 
 #define H256 "c3514bf0056180d09376462a7a1b4f213c1d6e8ea67fae5c25099c6fd3d8274b"
 #define H256B "e240e4b801f7bb68c20d1356b60968ad0c33a41d00d828e74ceb3364a0317be9"
-#define H512 "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+#define H512                                                                                                 \
+	"ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd45" \
+	"4d4423643ce80e2a9ac94fa54ca49f"
 
 START_TEST(checksum_files)
 {
@@ -99,14 +106,14 @@ START_TEST(checksum_files)
 
 	const char *bsd = "SHA512 (rhel-9.4-x86_64-dvd.iso) = " H512 "\nSHA256 (rhel-9.4-x86_64-dvd.iso) = "
 			  "C3514BF0056180D09376462A7A1B4F213C1D6E8EA67FAE5C25099C6FD3D8274B\n";
-	ck_assert_int_eq(digest_parse_checksum_file(bsd, "CHECKSUM", "rhel-9.4-x86_64-dvd.iso", CHECKSUM_SHA256, &algo,
-						    &hex),
+	ck_assert_int_eq(digest_parse_checksum_file(bsd, "CHECKSUM", "rhel-9.4-x86_64-dvd.iso",
+						    CHECKSUM_SHA256, &algo, &hex),
 			 0);
 	ck_assert_int_eq(algo, CHECKSUM_SHA256);
 	ck_assert_str_eq(hex, H256); /* lowercased */
 	free(hex);
-	ck_assert_int_eq(digest_parse_checksum_file(bsd, "CHECKSUM", "rhel-9.4-x86_64-dvd.iso", CHECKSUM_NONE, &algo,
-						    &hex),
+	ck_assert_int_eq(digest_parse_checksum_file(bsd, "CHECKSUM", "rhel-9.4-x86_64-dvd.iso", CHECKSUM_NONE,
+						    &algo, &hex),
 			 0);
 	ck_assert_int_eq(algo, CHECKSUM_SHA512);
 	free(hex);
@@ -116,18 +123,21 @@ START_TEST(checksum_files)
 	free(hex);
 
 	/* Missing name, wrong algorithm, malformed line: exit 3 naming the file. */
-	ck_assert_int_eq(digest_parse_checksum_file(gnu, "SHA256SUMS", "other.iso", CHECKSUM_NONE, &algo, &hex), -ENOENT);
+	ck_assert_int_eq(
+	    digest_parse_checksum_file(gnu, "SHA256SUMS", "other.iso", CHECKSUM_NONE, &algo, &hex), -ENOENT);
 	ck_assert_int_eq(err_exit_code(), 3);
 	ck_assert_str_eq(err_message(), "SHA256SUMS has no checksum for other.iso");
 	ck_assert_int_eq(digest_parse_checksum_file(gnu, "SHA256SUMS", "ubuntu-24.04.3-live-server-amd64.iso",
 						    CHECKSUM_SHA512, &algo, &hex),
 			 -ENOENT);
-	ck_assert_int_eq(digest_parse_checksum_file("zzzz  x.iso\n", "sums", "x.iso", CHECKSUM_NONE, &algo, &hex),
-			 -EBADMSG);
+	ck_assert_int_eq(
+	    digest_parse_checksum_file("zzzz  x.iso\n", "sums", "x.iso", CHECKSUM_NONE, &algo, &hex),
+	    -EBADMSG);
 	ck_assert_str_eq(err_message(), "sums:1: malformed checksum line for x.iso");
 	/* A name that merely contains the wanted one does not match. */
-	ck_assert_int_eq(digest_parse_checksum_file(H256 "  xx.iso\n", "sums", "x.iso", CHECKSUM_NONE, &algo, &hex),
-			 -ENOENT);
+	ck_assert_int_eq(
+	    digest_parse_checksum_file(H256 "  xx.iso\n", "sums", "x.iso", CHECKSUM_NONE, &algo, &hex),
+	    -ENOENT);
 }
 END_TEST
 
@@ -147,11 +157,13 @@ START_TEST(resolve_references)
 	ck_assert_str_eq(hex, H256);
 	free(hex);
 	sb_release(&url);
-	ck_assert_int_eq(digest_resolve_ref("/nonexistent/SUMS", "x.iso", CHECKSUM_NONE, &algo, &hex), -ENOENT);
+	ck_assert_int_eq(digest_resolve_ref("/nonexistent/SUMS", "x.iso", CHECKSUM_NONE, &algo, &hex),
+			 -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err_message(), "/nonexistent/SUMS"));
 	/* Checksum files are never taken over plain http. */
-	ck_assert_int_eq(digest_resolve_ref("http://127.0.0.1:1/SHA256SUMS", "x.iso", CHECKSUM_NONE, &algo, &hex),
-			 -EINVAL);
+	ck_assert_int_eq(
+	    digest_resolve_ref("http://127.0.0.1:1/SHA256SUMS", "x.iso", CHECKSUM_NONE, &algo, &hex),
+	    -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err_message(), "plain http"));
 	rm_rf(dir);
 	free(sums);

@@ -201,11 +201,12 @@ END_TEST
 
 static pid_t start_tls_server(const char *dir, int port)
 {
-	ck_assert_int_eq(test_sh("cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-				 "-keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 "
-				 "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-				 dir),
-			 0);
+	ck_assert_int_eq(
+	    test_sh("cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		    "-keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 "
+		    "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+		    dir),
+	    0);
 	char accept[64], cert[512], key[512];
 	snprintf(accept, sizeof(accept), "127.0.0.1:%d", port);
 	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
@@ -217,8 +218,8 @@ static pid_t start_tls_server(const char *dir, int port)
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
-		execlp("openssl", "openssl", "s_server", "-accept", accept, "-cert", cert, "-key", key, "-www", "-quiet",
-		       (char *)NULL);
+		execlp("openssl", "openssl", "s_server", "-accept", accept, "-cert", cert, "-key", key,
+		       "-www", "-quiet", (char *)NULL);
 		_exit(127);
 	}
 	/* Wait until it listens. */

@@ -19,15 +19,18 @@
 
 static char *fx; /* fixture directory */
 
-static char *fx_path(const char *name) { return path_join(fx, name); }
+static char *fx_path(const char *name)
+{
+	return path_join(fx, name);
+}
 
 /* Fixtures are made before the suite runs, outside check's assertions. */
-#define NEED(cond)                                                                  \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "fixture setup failed: %s (line %d)\n", #cond, __LINE__); \
-			exit(2);                                                    \
-		}                                                                   \
+#define NEED(cond)                                                                                           \
+	do {                                                                                                 \
+		if (!(cond)) {                                                                               \
+			fprintf(stderr, "fixture setup failed: %s (line %d)\n", #cond, __LINE__);            \
+			exit(2);                                                                             \
+		}                                                                                            \
 	} while (0)
 
 static void add_file(const char *root, const char *rel, const char *text)
@@ -49,35 +52,58 @@ static void make_iso_from(const char *name, const char *label, const char *const
 	for (size_t i = 0; files[i]; i += 2)
 		add_file(root, files[i], files[i + 1]);
 	char *out = fx_path(name);
-	NEED(test_sh("xorriso -as mkisofs -quiet -V '%s' -J -r -o '%s' '%s' >/dev/null 2>&1", label, out, root) == 0);
+	NEED(test_sh("xorriso -as mkisofs -quiet -V '%s' -J -r -o '%s' '%s' >/dev/null 2>&1", label, out,
+		     root) == 0);
 	rm_rf(root);
 	free(root);
 	free(out);
 }
 
-static const char treeinfo_rhel9[] = "[header]\ntype = productmd.treeinfo\nversion = 1.2\n\n"
-				     "[release]\nname = Red Hat Enterprise Linux\nshort = RHEL\nversion = 9.4\n\n"
-				     "[tree]\narch = x86_64\nplatforms = x86_64,xen\n\n"
-				     "[images-x86_64]\nkernel = images/pxeboot/vmlinuz\ninitrd = images/pxeboot/initrd.img\n\n"
-				     "[stage2]\nmainimage = images/install.img\n";
+static const char treeinfo_rhel9[] =
+    "[header]\ntype = productmd.treeinfo\nversion = 1.2\n\n"
+    "[release]\nname = Red Hat Enterprise Linux\nshort = RHEL\nversion = 9.4\n\n"
+    "[tree]\narch = x86_64\nplatforms = x86_64,xen\n\n"
+    "[images-x86_64]\nkernel = images/pxeboot/vmlinuz\ninitrd = images/pxeboot/initrd.img\n\n"
+    "[stage2]\nmainimage = images/install.img\n";
 
 static void build_fixtures(void)
 {
 	char tmpl[] = "/tmp/hnbuild-isofx-XXXXXX";
 	fx = xstrdup(mkdtemp(tmpl));
-	const char *ubuntu_amd64[] = {".disk/info", "Ubuntu-Server 24.04 LTS \"Noble Numbat\" - Release amd64 (20240423)\n",
-				      "casper/vmlinuz", "KERNEL-UBUNTU", "casper/initrd", "INITRD-UBUNTU", NULL};
+	const char *ubuntu_amd64[] = {".disk/info",
+				      "Ubuntu-Server 24.04 LTS \"Noble Numbat\" - Release amd64 (20240423)\n",
+				      "casper/vmlinuz",
+				      "KERNEL-UBUNTU",
+				      "casper/initrd",
+				      "INITRD-UBUNTU",
+				      NULL};
 	make_iso_from("ubuntu24-amd64.iso", "Ubuntu-Server 24.04 LTS amd64", ubuntu_amd64);
-	const char *ubuntu_arm64[] = {".disk/info", "Ubuntu-Server 24.04.1 LTS \"Noble Numbat\" - Release arm64 (20240827)\n",
-				      "casper/vmlinuz", "KERNEL-UBUNTU-ARM", "casper/initrd", "INITRD", NULL};
+	const char *ubuntu_arm64[] = {
+	    ".disk/info",
+	    "Ubuntu-Server 24.04.1 LTS \"Noble Numbat\" - Release arm64 (20240827)\n",
+	    "casper/vmlinuz",
+	    "KERNEL-UBUNTU-ARM",
+	    "casper/initrd",
+	    "INITRD",
+	    NULL};
 	make_iso_from("ubuntu24-arm64.iso", "Ubuntu-Server 24.04.1 LTS arm64", ubuntu_arm64);
-	const char *rhel9[] = {".treeinfo", treeinfo_rhel9, ".discinfo", "1714000000.0\nRed Hat Enterprise Linux 9.4\nx86_64\n",
-			       "images/pxeboot/vmlinuz", "KERNEL-RHEL", "images/pxeboot/initrd.img", "INITRD-RHEL",
-			       "images/install.img", "STAGE2", NULL};
+	const char *rhel9[] = {".treeinfo",
+			       treeinfo_rhel9,
+			       ".discinfo",
+			       "1714000000.0\nRed Hat Enterprise Linux 9.4\nx86_64\n",
+			       "images/pxeboot/vmlinuz",
+			       "KERNEL-RHEL",
+			       "images/pxeboot/initrd.img",
+			       "INITRD-RHEL",
+			       "images/install.img",
+			       "STAGE2",
+			       NULL};
 	make_iso_from("rhel9-amd64.iso", "RHEL-9-4-0-BaseOS-x86_64", rhel9);
-	const char *rhel8_label_only[] = {"images/pxeboot/vmlinuz", "K", "images/pxeboot/initrd.img", "I", NULL};
+	const char *rhel8_label_only[] = {"images/pxeboot/vmlinuz", "K", "images/pxeboot/initrd.img", "I",
+					  NULL};
 	make_iso_from("rhel8-arm64.iso", "RHEL-8-10-0-BaseOS-aarch64", rhel8_label_only);
-	const char *no_kernel[] = {".disk/info", "Ubuntu-Server 24.04 LTS \"Noble Numbat\" - Release amd64 (20240423)\n",
+	const char *no_kernel[] = {".disk/info",
+				   "Ubuntu-Server 24.04 LTS \"Noble Numbat\" - Release amd64 (20240423)\n",
 				   "README", "no kernel here", NULL};
 	make_iso_from("ubuntu-no-kernel.iso", "Ubuntu-Server 24.04 LTS amd64", no_kernel);
 	const char *data[] = {"README", "just data", NULL};
@@ -179,15 +205,18 @@ START_TEST(other_os_or_arch)
 	ck_assert_int_eq(inspect("ubuntu24-arm64.iso", &i), 0);
 	ck_assert_int_lt(iso_check_matches(&i, "x.iso", OS_UBUNTU24, ARCH_AMD64), 0);
 	ck_assert_int_eq(err_exit_code(), 3);
-	ck_assert_str_eq(err_message(), "ISO x.iso is Ubuntu 24.04.1 arm64 (label 'Ubuntu-Server 24.04.1 LTS arm64') but "
-					"the build asks for --os ubuntu24 --arch amd64");
+	ck_assert_str_eq(err_message(),
+			 "ISO x.iso is Ubuntu 24.04.1 arm64 (label 'Ubuntu-Server 24.04.1 LTS arm64') but "
+			 "the build asks for --os ubuntu24 --arch amd64");
 	ck_assert_int_lt(iso_check_matches(&i, "x.iso", OS_UBUNTU22, ARCH_ARM64), 0);
 	ck_assert_int_lt(iso_check_matches(&i, "x.iso", OS_RHEL9, ARCH_ARM64), 0);
 	iso_info_free(&i);
 	ck_assert_int_eq(inspect("rhel9-amd64.iso", &i), 0);
 	ck_assert_int_lt(iso_check_matches(&i, "r.iso", OS_RHEL8, ARCH_AMD64), 0);
-	ck_assert_str_eq(err_message(), "ISO r.iso is Red Hat Enterprise Linux 9.4 x86_64 (label 'RHEL-9-4-0-BaseOS-x86_64') "
-					"but the build asks for --os rhel8 --arch amd64");
+	ck_assert_str_eq(
+	    err_message(),
+	    "ISO r.iso is Red Hat Enterprise Linux 9.4 x86_64 (label 'RHEL-9-4-0-BaseOS-x86_64') "
+	    "but the build asks for --os rhel8 --arch amd64");
 	ck_assert_int_lt(iso_check_matches(&i, "r.iso", OS_UBUNTU24, ARCH_AMD64), 0);
 	iso_info_free(&i);
 }
@@ -259,8 +288,8 @@ START_TEST(acquire_local)
 	char *dir = test_tmpdir(), *sums = test_path(dir, "SHA256SUMS");
 	struct strbuf sb = STRBUF_INIT;
 	sb_init(&sb);
-	sb_addf(&sb, "%s *other.iso\n%s *ubuntu24-amd64.iso\n", "1111111111111111111111111111111111111111111111111111111111111111",
-		hex);
+	sb_addf(&sb, "%s *other.iso\n%s *ubuntu24-amd64.iso\n",
+		"1111111111111111111111111111111111111111111111111111111111111111", hex);
 	test_write(sums, sb_str(&sb));
 	sb_release(&sb);
 	struct build_spec ref = spec_for(iso, OS_UBUNTU24, ARCH_AMD64, CHECKSUM_FILE, NULL);
@@ -282,7 +311,8 @@ START_TEST(acquire_local)
 	ck_assert_ptr_nonnull(strstr(err_message(), "but the build asks for --os ubuntu24 --arch arm64"));
 
 	/* A missing file is a usage error naming it. */
-	struct build_spec missing = spec_for("/nonexistent/x.iso", OS_UBUNTU24, ARCH_AMD64, CHECKSUM_NONE, NULL);
+	struct build_spec missing =
+	    spec_for("/nonexistent/x.iso", OS_UBUNTU24, ARCH_AMD64, CHECKSUM_NONE, NULL);
 	ck_assert_int_eq(iso_acquire(&missing, NULL, &img), -EINVAL);
 	ck_assert_int_eq(err_exit_code(), 2);
 	ck_assert_ptr_nonnull(strstr(err_message(), "/nonexistent/x.iso"));
@@ -368,7 +398,8 @@ START_TEST(acquire_url_cache_and_bad_digest)
 	ck_assert_uint_eq(count_files(iso_dir, ".iso"), 0);
 
 	/* Unreachable URL: the error names it. */
-	struct build_spec gone = spec_for("https://127.0.0.1:1/x.iso", OS_RHEL9, ARCH_AMD64, CHECKSUM_SHA256, hex);
+	struct build_spec gone =
+	    spec_for("https://127.0.0.1:1/x.iso", OS_RHEL9, ARCH_AMD64, CHECKSUM_SHA256, hex);
 	ck_assert_int_lt(iso_acquire_ex(&gone, cache, &o, &img), 0);
 	ck_assert_msg(strstr(err_message(), "https://127.0.0.1:1/x.iso"), "%s", err_message());
 	ck_assert_int_eq(err_exit_code(), 1);

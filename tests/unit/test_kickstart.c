@@ -11,12 +11,16 @@
 #include "installer.h"
 #include "kickstart.h"
 
-#define FAKE_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2Uta2V5LWZvci1nb2xkZW4tZmlsZXMtb25seQ hnbuild-build"
-#define FAKE_HASH "$6$abcdefghijklmnop$Cn3Q0cLsS0pWq6iqx0VUtPqS0X3d2L0m1bVnH0Nq8pLw3sR3kV0oYVbU6r1aQ7jZ8yJX4hG0fD9cE2bA1zZ0/"
+#define FAKE_KEY                                                                                             \
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2Uta2V5LWZvci1nb2xkZW4tZmlsZXMtb25seQ hnbuild-build"
+#define FAKE_HASH                                                                                            \
+	"$6$abcdefghijklmnop$"                                                                               \
+	"Cn3Q0cLsS0pWq6iqx0VUtPqS0X3d2L0m1bVnH0Nq8pLw3sR3kV0oYVbU6r1aQ7jZ8yJX4hG0fD9cE2bA1zZ0/"
 
 static struct install_params base_params(enum os_id os, enum arch_id arch, enum firmware_kind fw)
 {
-	return (struct install_params){.os = os, .arch = arch, .firmware = fw, .user = "hnbuild", .public_key = FAKE_KEY};
+	return (struct install_params){
+	    .os = os, .arch = arch, .firmware = fw, .user = "hnbuild", .public_key = FAKE_KEY};
 }
 
 static bool has_line(const char *text, const char *line)
@@ -68,7 +72,8 @@ START_TEST(golden_rhel8_amd64_bios_password_and_post)
 	test_golden("ks-rhel8-amd64-bios-password.cfg", ks);
 	ck_assert(has_line(ks, "part biosboot --fstype=biosboot --size=1"));
 	ck_assert(!has_line(ks, "part /boot/efi --fstype=efi --size=600"));
-	ck_assert(has_line(ks, "user --name=hnbuild --groups=wheel --iscrypted --password=\"" FAKE_HASH "\""));
+	ck_assert(
+	    has_line(ks, "user --name=hnbuild --groups=wheel --iscrypted --password=\"" FAKE_HASH "\""));
 	ck_assert(has_line(ks, "%post --log=/root/ks-post-user.log"));
 	ck_assert(has_line(ks, "echo \"extra\" > /etc/hnbuild-extra"));
 	free(ks);
@@ -94,9 +99,10 @@ START_TEST(quoting_and_bad_values)
 
 	/* The quoted form reads back as the value with a shell-like splitter
 	 * (pykickstart uses shlex). */
-	ck_assert_int_eq(test_sh("python3 -c 'import shlex,sys; assert shlex.split(sys.argv[1]) == [\"--x=a \\\"b\\\" "
-				 "\\\\ # c\"], shlex.split(sys.argv[1])' '--x=\"a \\\"b\\\" \\\\ # c\"'"),
-			 0);
+	ck_assert_int_eq(
+	    test_sh("python3 -c 'import shlex,sys; assert shlex.split(sys.argv[1]) == [\"--x=a \\\"b\\\" "
+		    "\\\\ # c\"], shlex.split(sys.argv[1])' '--x=\"a \\\"b\\\" \\\\ # c\"'"),
+	    0);
 
 	struct install_params p = base_params(OS_RHEL9, ARCH_AMD64, FIRMWARE_UEFI);
 	char *ks = NULL;
@@ -140,8 +146,9 @@ START_TEST(user_kickstart_file)
 	char *post[] = {"touch /etc/extra", NULL};
 	p.late_commands = post;
 	ck_assert_int_eq(kickstart_render(&p, &ks), 0);
-	ck_assert_str_eq(ks, "text\nautopart --noswap\nrootpw --lock\npoweroff\n\n%post --log=/root/ks-post-user.log\n"
-			     "touch /etc/extra\n%end\n");
+	ck_assert_str_eq(
+	    ks, "text\nautopart --noswap\nrootpw --lock\npoweroff\n\n%post --log=/root/ks-post-user.log\n"
+		"touch /etc/extra\n%end\n");
 	free(ks);
 	p.user_file = empty;
 	ck_assert_int_eq(kickstart_render(&p, &ks), -EINVAL);
@@ -169,15 +176,18 @@ START_TEST(oemdrv_seed_and_cmdline)
 	char *dir = test_tmpdir();
 	char *iso = test_path(dir, "oemdrv.iso");
 	ck_assert_int_eq(installer_write_seed(&d, iso), 0);
-	ck_assert_int_eq(test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q \"^Volume Id    : OEMDRV$\"", iso), 0);
-	ck_assert_int_eq(test_sh("cd %s && xorriso -osirrox on -indev oemdrv.iso -extract /ks.cfg ks >/dev/null 2>&1 && "
-				 "grep -q '^sshkey --username=hnbuild' ks",
-				 dir),
-			 0);
+	ck_assert_int_eq(
+	    test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q \"^Volume Id    : OEMDRV$\"", iso), 0);
+	ck_assert_int_eq(
+	    test_sh("cd %s && xorriso -osirrox on -indev oemdrv.iso -extract /ks.cfg ks >/dev/null 2>&1 && "
+		    "grep -q '^sshkey --username=hnbuild' ks",
+		    dir),
+	    0);
 	struct iso_info info = {.label = (char *)"RHEL-9-4-0-BaseOS x86_64"};
 	char *cmdline = installer_kernel_cmdline(&p, &info);
-	ck_assert_str_eq(cmdline, "inst.stage2=hd:LABEL=RHEL-9-4-0-BaseOS\\x20x86_64 inst.ks=hd:LABEL=OEMDRV:/ks.cfg "
-				  "inst.text console=tty0 console=ttyS0,115200");
+	ck_assert_str_eq(cmdline,
+			 "inst.stage2=hd:LABEL=RHEL-9-4-0-BaseOS\\x20x86_64 inst.ks=hd:LABEL=OEMDRV:/ks.cfg "
+			 "inst.text console=tty0 console=ttyS0,115200");
 	free(cmdline);
 	install_data_free(&d);
 	rm_rf(dir);

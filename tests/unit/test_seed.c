@@ -15,8 +15,8 @@
 #include "seed.h"
 
 static const struct seed_file files[] = {
-	{"user-data", "#cloud-config\nautoinstall:\n  version: 1\n", 40},
-	{"meta-data", "instance-id: hnbuild-install\n", 29},
+    {"user-data", "#cloud-config\nautoinstall:\n  version: 1\n", 40},
+    {"meta-data", "instance-id: hnbuild-install\n", 29},
 };
 
 static char *slurp(const char *path, size_t *len)
@@ -31,8 +31,10 @@ START_TEST(label_and_files_read_back)
 	char *dir = test_tmpdir();
 	char *iso = test_path(dir, "seed.iso");
 	ck_assert_int_eq(seed_iso_write(iso, "CIDATA", files, 2), 0);
-	ck_assert_int_eq(test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q '^Volume Id    : CIDATA$'", iso), 0);
-	ck_assert_int_ne(test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q '^Volume Id    : OEMDRV$'", iso), 0);
+	ck_assert_int_eq(
+	    test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q '^Volume Id    : CIDATA$'", iso), 0);
+	ck_assert_int_ne(
+	    test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q '^Volume Id    : OEMDRV$'", iso), 0);
 
 	/* libarchive reads the Rock Ridge names and contents back. */
 	struct archive *a = archive_read_new();
@@ -95,10 +97,14 @@ START_TEST(deterministic_bytes)
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	ck_assert_int_eq(seed_iso_write(d, "CIDATA", files, 2), 0);
 	unsetenv("SOURCE_DATE_EPOCH");
-	ck_assert_int_eq(test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q '^Creation Time: 2023111422132000$'", d),
-			 0);
-	ck_assert_int_eq(test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q '^Creation Time: 1970010100000000$'", a),
-			 0);
+	ck_assert_int_eq(
+	    test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q '^Creation Time: 2023111422132000$'",
+		    d),
+	    0);
+	ck_assert_int_eq(
+	    test_sh("xorriso -indev %s -pvd_info 2>/dev/null | grep -q '^Creation Time: 1970010100000000$'",
+		    a),
+	    0);
 	free(da);
 	free(db);
 	free(dc);
