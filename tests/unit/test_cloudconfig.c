@@ -349,6 +349,64 @@ START_TEST(network_renders_on_ubuntu_and_rhel)
 }
 END_TEST
 
+/* The NodeConfig our user-data installs, fed to the fixture nodeadm (which
+ * checks it as nodeadm init does) under a temporary root. */
+static void fake_nodeadm_init(const char *userdata, const char *want_record)
+{
+	struct ud_yaml y;
+	ck_assert_int_eq(ud_yaml_load(&y, userdata), 0);
+	const char *ncyaml = ud_yaml_str(&y, "write_files.0.content");
+	ck_assert_str_eq(ud_yaml_str(&y, "write_files.0.path"), CLOUDCONFIG_NODECONFIG_PATH);
+	char root[] = "/tmp/hnbuild-root-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	char *dir = NULL, *file = NULL, *tracker = NULL, *cmd = NULL, *rec = NULL;
+	ck_assert(asprintf(&dir, "%s/etc/eks/nodeadm", root) > 0);
+	ck_assert(asprintf(&file, "%s%s", root, CLOUDCONFIG_NODECONFIG_PATH) > 0);
+	ck_assert(asprintf(&tracker, "%s/opt/nodeadm/tracker", root) > 0);
+	ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+	ck_assert_int_eq(write_file_atomic(file, ncyaml, strlen(ncyaml), 0600), 0);
+	free(dir);
+	ck_assert(asprintf(&dir, "%s/opt/nodeadm", root) > 0);
+	ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+	ck_assert_int_eq(write_file_atomic(tracker, "ts=0 command=install\n", 21, 0644), 0);
+	ck_assert(
+	    asprintf(&cmd,
+		     "FAKE_NODEADM_ROOT=%s sh tests/fixtures/nodeadm/nodeadm init -c file://%s 2>/dev/null",
+		     root, CLOUDCONFIG_NODECONFIG_PATH) > 0);
+	ck_assert_int_eq(ud_run(cmd), 0);
+	size_t len;
+	ck_assert_int_eq(read_file(tracker, &rec, &len), 0);
+	ck_assert_msg(strstr(rec, want_record), "tracker: %s", rec);
+	free(rec);
+	rm_rf(root);
+	free(dir);
+	free(file);
+	free(tracker);
+	free(cmd);
+	ud_yaml_free(&y);
+}
+
+START_TEST(fixture_nodeadm_accepts_the_nodeconfig)
+{
+	if (access("tests/fixtures/nodeadm/nodeadm", R_OK) != 0)
+		return; /* the fixture is not in this checkout */
+	struct node_config nc;
+	ssm_config(&nc);
+	struct cloudconfig_opts o = {.os = CLOUDCONFIG_OS_UBUNTU};
+	char *ud = NULL;
+	ck_assert_int_eq(cloudconfig_render_userdata(&nc, &o, &ud), 0);
+	fake_nodeadm_init(ud, "command=init cluster=my-cluster region=us-west-2 credential=ssm "
+			      "config=" CLOUDCONFIG_NODECONFIG_PATH);
+	free(ud);
+	node_config_free(&nc);
+	iam_config(&nc);
+	ck_assert_int_eq(cloudconfig_render_userdata(&nc, &o, &ud), 0);
+	fake_nodeadm_init(ud, "command=init cluster=my-cluster region=eu-central-1 credential=iam-ra");
+	free(ud);
+	node_config_free(&nc);
+}
+END_TEST
+
 START_TEST(proxy_and_user_checks)
 {
 	ck_assert(cloudconfig_proxy_ok("http://proxy:3128"));
@@ -490,6 +548,7 @@ int main(void)
 	tcase_add_test(tc, guestinfo_round_trip_to_nodeconfig);
 	tcase_add_test(tc, metadata_dhcp_and_static_goldens);
 	tcase_add_test(tc, network_renders_on_ubuntu_and_rhel);
+	tcase_add_test(tc, fixture_nodeadm_accepts_the_nodeconfig);
 	tcase_add_test(tc, proxy_and_user_checks);
 	tcase_add_test(tc, nodelist_csv);
 	tcase_add_test(tc, nodelist_yaml_both_shapes);
