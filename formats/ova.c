@@ -167,15 +167,20 @@ static int copy_member(struct archive *a, const struct ova_member *m, struct tar
 	return 0;
 }
 
+bool ova_needs_gnutar(const struct ova_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].size >= GNUTAR_THRESHOLD)
+			return true; /* ustar cannot hold it; vSphere reads GNU tar (not pax) */
+	return false;
+}
+
 int ova_write_tar(struct outfile *out, const struct ova_member *m, size_t n, time_t mtime)
 {
-	bool gnu = false;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (strchr(m[i].name, '/') || !strcmp(m[i].name, ".") || !strcmp(m[i].name, ".."))
 			return err_fail(-EINVAL, "OVA member \"%s\" must be a flat name", m[i].name);
-		if (m[i].size >= GNUTAR_THRESHOLD)
-			gnu = true; /* ustar cannot hold it; vSphere reads GNU tar (not pax) */
-	}
+	bool gnu = ova_needs_gnutar(m, n);
 	struct archive *a = archive_write_new();
 	if (!a)
 		return err_fail(-ENOMEM, "Out of memory");

@@ -2,6 +2,7 @@
  * signature certificate, and the ustar archive (.ovf, .mf, .cert, disks). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -30,5 +31,7 @@ int ova_sign(const void *mf, size_t mf_len, const char *mf_name, const char *key
 /* Write members in order as a tar to out: ustar, or GNU tar when a member
  * is 8 GiB or larger. mtime fixes every entry's time. */
 int ova_write_tar(struct outfile *out, const struct ova_member *m, size_t n, time_t mtime);
+/* Does any member reach 8 GiB (the ustar limit), so GNU tar is needed? */
+bool ova_needs_gnutar(const struct ova_member *m, size_t n);
 /* SOURCE_DATE_EPOCH when set and valid, else now. */
 time_t ova_mtime(void);

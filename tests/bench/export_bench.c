@@ -26,6 +26,9 @@ int main(int argc, char **argv)
 		.firmware = FIRMWARE_UEFI,
 		.k8s_version = "1.31",
 	};
+	const char *level = getenv("BENCH_LEVEL"); /* VMDK zlib level, default VMDK_DEFAULT_LEVEL */
+	if (level)
+		req.compression_level = atoi(level);
 	struct export_result res;
 	double t0 = now_monotonic();
 	if (export_all(&req, &res) < 0) {

@@ -274,6 +274,31 @@ START_TEST(manifest_and_tar_units)
 	ck_assert_ptr_nonnull(strstr(err_message(), "flat name"));
 	outfile_abort(&o);
 	ck_assert_int_eq(count_entries(d), 0);
+	/* ustar up to 8 GiB - 1 per member; GNU tar from 8 GiB on */
+	struct ova_member big[] = {{.name = "a.ovf", .size = 100}, {.name = "a.vmdk", .size = (8ull << 30) - 1}};
+	ck_assert(!ova_needs_gnutar(big, 2));
+	big[1].size = 8ull << 30;
+	ck_assert(ova_needs_gnutar(big, 2));
+	/* a small archive: ustar magic, exact sizes, zero padding to 10 KiB records */
+	ck_assert_int_eq(outfile_open(&o, p), 0);
+	const struct ova_member two[] = {{.name = "a.ovf", .data = "<x/>", .size = 4},
+					 {.name = "a.mf", .data = "m\n", .size = 2}};
+	ck_assert_int_eq(ova_write_tar(&o, two, 2, 1700000000), 0);
+	ck_assert_int_eq(outfile_finish(&o), 0);
+	ck_assert_int_eq(outfile_commit(&o), 0);
+	outfile_abort(&o);
+	char *t = NULL;
+	size_t tlen;
+	ck_assert_int_eq(read_file(p, &t, &tlen), 0);
+	ck_assert_uint_eq(tlen % 10240, 0);
+	ck_assert_str_eq(t, "a.ovf");
+	ck_assert_int_eq(memcmp(t + 257, "ustar\0" "00", 8), 0);
+	ck_assert_int_eq(memcmp(t + 124, "00000000004", 11), 0); /* size, octal */
+	ck_assert_int_eq(memcmp(t + 136, "14524770400", 11), 0); /* mtime 1700000000, octal */
+	ck_assert_int_eq(memcmp(t + 512, "<x/>", 4), 0);
+	ck_assert_str_eq(t + 1024, "a.mf");
+	ck_assert_int_eq(memcmp(t + 1536, "m\n", 2), 0);
+	free(t);
 	fu_rm_rf(d);
 	free(d), free(p);
 }
