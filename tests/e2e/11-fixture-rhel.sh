@@ -1,0 +1,98 @@
+#!/bin/sh
+# 11-fixture-rhel.sh — proves the RHEL-like fixture ISOs are faithful,
+# directly with qemu-system (not hnbuild): a valid kickstart on an OEMDRV seed
+# (inst.stage2=hd:LABEL=<ISO label> inst.ks=hd:LABEL=OEMDRV:/ks.cfg) installs
+# and powers off, and the disk then boots alone to a login prompt and sshd;
+# an unknown kickstart command and a missing inst.stage2 fail with anaconda's
+# and dracut's lines. FIXTURE_ARCHES="amd64 arm64" (default) picks arches;
+# FIXTURE_TEST_FULL=1 also installs amd64 in BIOS mode (default: UEFI only).
+set -u
+. "$(dirname "$0")/../fixtures/testlib.sh"
+ARCHES=${FIXTURE_ARCHES:-amd64 arm64}
+
+for a in $ARCHES; do
+	sh "$FIXTURES/build.sh" rhel9 "$a" || die "fixture build failed (rhel9 $a)"
+done
+ssh-keygen -q -t ed25519 -N '' -C fixture-test -f "$T/key" || die "ssh-keygen failed"
+KEY=$(cat "$T/key.pub")
+HASH=$(openssl passwd -6 -salt fixturetest builder)
+
+# seed NAME STORAGE_LINES — an OEMDRV seed ISO with a kickstart like hnbuild's
+seed() {
+	mkdir -p "$T/$1.seed"
+	cat > "$T/$1.seed/ks.cfg" <<EOK
+# kickstart written by tests/e2e/11-fixture-rhel.sh
+text
+lang en_US.UTF-8
+keyboard --xlayouts='us'
+timezone UTC --utc
+network --bootproto=dhcp --activate
+rootpw --iscrypted $HASH
+user --name=builder --groups=wheel --iscrypted --password=$HASH
+sshkey --username=builder "$KEY"
+bootloader --append="console=$CON"
+zerombr
+clearpart --all --initlabel
+$2
+selinux --permissive
+firewall --disabled
+services --enabled=sshd
+%packages
+@^minimal-environment
+openssh-server
+%end
+%post --log=/root/ks-post.log
+echo "builder ALL=(ALL) NOPASSWD: ALL" > /etc/sudoers.d/builder
+chmod 0440 /etc/sudoers.d/builder
+echo post-ok > /etc/fixture-post
+%end
+%post --nochroot
+echo nochroot-ok > /mnt/sysimage/etc/fixture-post-nochroot
+%end
+poweroff
+EOK
+	seed_iso OEMDRV "$T/$1.seed" "$T/$1.seed.iso"
+}
+
+OK='Installation complete\. Powering off\.'
+
+guest_check() {
+	ssh -q -i "$T/key" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o ConnectTimeout=20 -p "$2" builder@127.0.0.1 \
+		'grep -q "^ID=\"rhel\"" /etc/os-release && test "$(cat /etc/fixture-post)" = post-ok &&
+		 test -f /etc/fixture-post-nochroot && sudo -n test -s /root/anaconda-ks.cfg &&
+		 sudo -n test -s /root/original-ks.cfg && sudo -n test -s /var/log/anaconda/anaconda.log &&
+		 grep -q console= /proc/cmdline && id -nG | grep -qw wheel' >/dev/null
+}
+
+for a in $ARCHES; do
+	ISO=$FIXTURES/out/rhel9-$a.iso
+	case $a in amd64) CON=ttyS0,115200 RA=x86_64 ;; arm64) CON=ttyAMA0 RA=aarch64 ;; esac
+	LABEL=RHEL-9-4-0-BaseOS-$RA
+	extract "$ISO" /images/pxeboot/vmlinuz "$T/vmlinuz-$a"
+	extract "$ISO" /images/pxeboot/initrd.img "$T/initrd-$a"
+	ARGS="inst.stage2=hd:LABEL=$LABEL inst.ks=hd:LABEL=OEMDRV:/ks.cfg inst.text console=$CON"
+	if [ "$a" = amd64 ]; then
+		# UEFI: GPT with /boot/efi and biosboot, xfs / (hnbuild's explicit layout)
+		seed uefi "part /boot/efi --fstype=efi --size=600
+part biosboot --fstype=biosboot --size=1
+part / --fstype=xfs --grow"
+		install_and_boot r-uefi amd64 uefi "$T/vmlinuz-$a" "$T/initrd-$a" "$ARGS" "$T/uefi.seed.iso" "$OK"
+		if [ "${FIXTURE_TEST_FULL:-0}" = 1 ]; then
+			seed bios "autopart --type=plain --noswap"
+			install_and_boot r-bios amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" "$ARGS" "$T/bios.seed.iso" "$OK"
+		fi
+		# a typo'd command: anaconda's kickstart error, nothing installed
+		seed bad "autopartt --type=plain"
+		install_fails r-unknown amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" "$ARGS" "$T/bad.seed.iso" \
+			'The following problem occurred on line [0-9]+ of the kickstart file:' 'Unknown command: autopartt'
+		# no inst.stage2: the installer cannot find its image
+		install_fails r-nostage2 amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" \
+			"inst.ks=hd:LABEL=OEMDRV:/ks.cfg inst.text console=$CON" "$T/uefi.seed.iso" 'Could not boot'
+	else
+		seed arm "part /boot/efi --fstype=efi --size=600
+part / --fstype=ext4 --grow"
+		install_and_boot r-arm64 arm64 uefi "$T/vmlinuz-$a" "$T/initrd-$a" "$ARGS" "$T/arm.seed.iso" "$OK"
+	fi
+done
+say "PASS: RHEL-like fixtures ($ARCHES) in $(($(date +%s) - T0)) s"
