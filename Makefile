@@ -27,8 +27,10 @@ HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
 
 all: hnbuild
 
+# The whole archive: every subcommand's object is linked in, and a real
+# cmd_* definition replaces main.c's weak "not available" fallback.
 hnbuild: $(BUILD)/builder/main.o $(BUILD)/libhnbuild.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/builder/main.o -Wl,--whole-archive $(BUILD)/libhnbuild.a -Wl,--no-whole-archive $(LDLIBS)
 
 $(BUILD)/libhnbuild.a: $(OBJS)
 	@rm -f $@

@@ -80,6 +80,12 @@ struct ssh_conn {
 	ssh_session s;
 };
 
+struct provision_conn {
+	const struct provision_params *p;
+	struct ssh_conn c;
+	double deadline;
+};
+
 static void ssh_conn_close(struct ssh_conn *c)
 {
 	if (c->s) {
@@ -243,11 +249,12 @@ static int ssh_exec(const struct provision_params *p, struct ssh_conn *c, const 
 		int e = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 1);
 		if (e > 0)
 			step_bytes(out, buf, e);
+		/* At end of stream reads answer 0 or SSH_EOF at once, not after the timeout. */
 		if (n == SSH_ERROR || e == SSH_ERROR) {
 			ssh_channel_free(ch);
 			return err_fail(-EIO, "SSH connection lost during '%s': %s", out->step, ssh_get_error(c->s));
 		}
-		if (n == 0 && e == 0 && ssh_channel_is_eof(ch))
+		if (n <= 0 && e <= 0 && (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch)))
 			break;
 	}
 	int status = ssh_channel_get_exit_status(ch);
@@ -256,33 +263,36 @@ static int ssh_exec(const struct provision_params *p, struct ssh_conn *c, const 
 	return status < 0 ? 255 : status;
 }
 
-/* ---- steps ---- */
+/* ---- the pieces ---- */
 
-struct step_var {
-	const char *name;
-	const char *value;
-};
-
-static int run_script(const struct provision_params *p, struct ssh_conn *c, const char *step, const char *template,
-		      const struct step_var *vars, size_t n_vars, double deadline)
+int provision_connect(const struct provision_params *p, struct provision_conn **out)
 {
-	const char *body = embedded_get(template, NULL);
-	if (!body)
-		return err_fail(-ENOENT, "internal: template %s is missing", template);
-	struct strbuf script = STRBUF_INIT;
-	sb_init(&script);
-	for (size_t i = 0; i < n_vars; i++) {
-		sb_addf(&script, "%s=", vars[i].name);
-		udtemplate_shell_quote(&script, vars[i].value ? vars[i].value : "");
-		sb_addc(&script, '\n');
+	struct provision_conn *c = xcalloc(1, sizeof(*c));
+	c->p = p;
+	c->deadline = now_monotonic() + p->timeout;
+	int r = wait_for_ssh(p, &c->c, c->deadline);
+	if (r < 0) {
+		free(c);
+		return r;
 	}
-	sb_adds(&script, body);
+	*out = c;
+	return 0;
+}
+
+void provision_close(struct provision_conn *c)
+{
+	if (!c)
+		return;
+	ssh_conn_close(&c->c);
+	free(c);
+}
+
+int provision_shell(struct provision_conn *c, const char *step, const char *script, size_t len)
+{
 	log_info("provision: %s", step);
 	struct step_output out = {.step = step};
 	sb_init(&out.partial);
-	int status = ssh_exec(p, c, "sudo -n /bin/sh -s", script.buf, script.len, &out, deadline);
-	explicit_bzero(script.buf, script.len);
-	sb_release(&script);
+	int status = ssh_exec(c->p, &c->c, "sudo -n /bin/sh -s", script, len, &out, c->deadline);
 	int r = 0;
 	if (status > 0) {
 		_cleanup_free_ char *tail = step_tail(&out);
@@ -295,8 +305,7 @@ static int run_script(const struct provision_params *p, struct ssh_conn *c, cons
 	return r;
 }
 
-static int upload(const struct provision_params *p, struct ssh_conn *c, const char *local, const char *remote,
-		  double deadline)
+int provision_upload(struct provision_conn *c, const char *local, const char *remote)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
@@ -309,22 +318,55 @@ static int upload(const struct provision_params *p, struct ssh_conn *c, const ch
 		abort();
 	struct step_output out = {.step = "upload"};
 	sb_init(&out.partial);
-	int status = ssh_exec(p, c, cmd, data, len, &out, deadline);
-	r = status == 0 ? 0 : status < 0 ? status : err_fail(-EIO, "cannot upload %s to the guest (exit %d)", local, status);
+	int status = ssh_exec(c->p, &c->c, cmd, data, len, &out, c->deadline);
+	if (status > 0) {
+		_cleanup_free_ char *tail = step_tail(&out);
+		r = err_fail(-EIO, "cannot upload %s to the guest (exit status %d):\n%s", local, status, tail);
+	} else {
+		r = status;
+	}
 	step_output_free(&out);
 	return r;
 }
 
-static int step_proxy(const struct provision_params *p, struct ssh_conn *c, double deadline)
+/* ---- the steps ---- */
+
+struct step_var {
+	const char *name;
+	const char *value;
+};
+
+/* A step is a template script prefixed by its variables, shell-quoted. */
+static int run_template(struct provision_conn *c, const char *step, const char *template,
+			const struct step_var *vars, size_t n_vars)
 {
-	const struct build_spec *s = p->spec;
+	const char *body = embedded_get(template, NULL);
+	if (!body)
+		return err_fail(-ENOENT, "internal: template %s is missing", template);
+	struct strbuf script = STRBUF_INIT;
+	sb_init(&script);
+	for (size_t i = 0; i < n_vars; i++) {
+		sb_addf(&script, "%s=", vars[i].name);
+		udtemplate_shell_quote(&script, vars[i].value ? vars[i].value : "");
+		sb_addc(&script, '\n');
+	}
+	sb_adds(&script, body);
+	int r = provision_shell(c, step, script.buf, script.len);
+	explicit_bzero(script.buf, script.len);
+	sb_release(&script);
+	return r;
+}
+
+static int step_proxy(struct provision_conn *c, const struct build_spec *s)
+{
 	struct strbuf proxy_esc = STRBUF_INIT, noproxy_esc = STRBUF_INIT, dropin = STRBUF_INIT, apt = STRBUF_INIT;
 	sb_init(&proxy_esc);
 	sb_init(&noproxy_esc);
 	sb_init(&dropin);
 	sb_init(&apt);
 	udtemplate_systemd_escape(&proxy_esc, s->proxy);
-	udtemplate_systemd_escape(&noproxy_esc, s->no_proxy ? s->no_proxy : "localhost,127.0.0.1,169.254.169.254,.svc,.cluster.local");
+	udtemplate_systemd_escape(&noproxy_esc,
+				  s->no_proxy ? s->no_proxy : "localhost,127.0.0.1,169.254.169.254,.svc,.cluster.local");
 	struct udtemplate_var v1[] = {{"PROXY", proxy_esc.buf}, {"NO_PROXY", noproxy_esc.buf}};
 	struct udtemplate_var v2[] = {{"PROXY", s->proxy}};
 	int r = udtemplate_render("user-data/templates/http-proxy.conf", v1, 2, &dropin);
@@ -332,7 +374,7 @@ static int step_proxy(const struct provision_params *p, struct ssh_conn *c, doub
 		r = udtemplate_render("user-data/templates/apt-proxy.conf", v2, 1, &apt);
 	if (r >= 0) {
 		struct step_var vars[] = {{"PROXY", s->proxy}, {"PROXY_DROPIN", dropin.buf}, {"APT_PROXY", apt.buf}};
-		r = run_script(p, c, "proxy", "builder/templates/provision-proxy.sh", vars, ARRAY_SIZE(vars), deadline);
+		r = run_template(c, "proxy", "builder/templates/provision-proxy.sh", vars, ARRAY_SIZE(vars));
 	}
 	sb_release(&proxy_esc);
 	sb_release(&noproxy_esc);
@@ -341,73 +383,83 @@ static int step_proxy(const struct provision_params *p, struct ssh_conn *c, doub
 	return r;
 }
 
+static int step_nodeadm(struct provision_conn *c, const struct build_spec *s, const char *remote)
+{
+	char timeout[32];
+	double left = c->deadline - now_monotonic();
+	snprintf(timeout, sizeof(timeout), "%um", left > 120 ? (unsigned)(left / 60) : 2);
+	struct step_var vars[] = {
+		{"NODEADM_UPLOAD", remote}, {"K8S_VERSION", s->k8s_version},
+		{"CREDENTIAL_PROVIDER", credential_provider_name(s->credential_provider)},
+		{"CONTAINERD_SOURCE", containerd_source_name(s)}, {"REGION", s->region},
+		{"NODEADM_TIMEOUT", timeout}, {"MANIFEST_OVERRIDE", s->manifest_override},
+		{"PRIVATE_MODE", s->private_mode ? "1" : ""},
+	};
+	return run_template(c, "nodeadm install", "builder/templates/provision-nodeadm.sh", vars, ARRAY_SIZE(vars));
+}
+
+static int step_user_script(struct provision_conn *c, const char *script, const char *remote)
+{
+	_cleanup_free_ char *step = NULL;
+	const char *base = strrchr(script, '/');
+	if (asprintf(&step, "provision-script %s", base ? base + 1 : script) < 0)
+		abort();
+	int r = provision_upload(c, script, remote);
+	if (r < 0)
+		return r;
+	struct step_var vars[] = {{"USER_SCRIPT", remote}};
+	return run_template(c, step, "builder/templates/provision-user-script.sh", vars, 1);
+}
+
 int provision_run(const struct provision_params *p)
 {
 	const struct build_spec *s = p->spec;
 	bool rhel = os_by_id(s->os)->family == FAMILY_RHEL;
-	double deadline = now_monotonic() + p->timeout;
-	struct ssh_conn c = {0};
-	int r = wait_for_ssh(p, &c, deadline);
+	struct provision_conn *c = NULL;
+	int r = provision_connect(p, &c);
 	if (r < 0)
 		return r;
-
-	if (s->proxy)
-		r = step_proxy(p, &c, deadline);
-	if (r >= 0 && rhel) {
-		struct step_var vars[] = {{"RH_USERNAME", s->rh_username}, {"RH_PASSWORD", s->rh_password},
-					  {"RH_ORG", s->rh_org}, {"RH_ACTIVATION_KEY", s->rh_activation_key},
-					  {"RHEL_MAJOR", os_by_id(s->os)->release}};
-		r = run_script(p, &c, "subscription-manager register", "builder/templates/provision-rhsm-register.sh",
-			       vars, ARRAY_SIZE(vars), deadline);
-	}
 	_cleanup_free_ char *rnd = random_hex(6);
 	_cleanup_free_ char *remote = NULL;
 	if (asprintf(&remote, "/var/tmp/hnbuild-%s", rnd) < 0)
 		abort();
+
+	if (s->proxy)
+		r = step_proxy(c, s);
+	if (r >= 0 && rhel) {
+		struct step_var vars[] = {{"RH_USERNAME", s->rh_username}, {"RH_PASSWORD", s->rh_password},
+					  {"RH_ORG", s->rh_org}, {"RH_ACTIVATION_KEY", s->rh_activation_key},
+					  {"RHEL_MAJOR", os_by_id(s->os)->release}};
+		r = run_template(c, "subscription-manager register", "builder/templates/provision-rhsm-register.sh",
+				 vars, ARRAY_SIZE(vars));
+	}
 	if (r >= 0)
-		r = upload(p, &c, p->nodeadm_path, remote, deadline);
-	if (r >= 0) {
-		char timeout[32];
-		unsigned left = (unsigned)(deadline - now_monotonic());
-		snprintf(timeout, sizeof(timeout), "%um", left / 60 > 1 ? left / 60 : 1);
-		struct step_var vars[] = {
-			{"NODEADM_UPLOAD", remote}, {"K8S_VERSION", s->k8s_version},
-			{"CREDENTIAL_PROVIDER", credential_provider_name(s->credential_provider)},
-			{"CONTAINERD_SOURCE", containerd_source_name(s)}, {"REGION", s->region},
-			{"NODEADM_TIMEOUT", timeout}, {"MANIFEST_OVERRIDE", s->manifest_override},
-			{"PRIVATE_MODE", s->private_mode ? "1" : ""},
-		};
-		r = run_script(p, &c, "nodeadm install", "builder/templates/provision-nodeadm.sh", vars,
-			       ARRAY_SIZE(vars), deadline);
-	}
+		r = provision_upload(c, p->nodeadm_path, remote);
+	if (r >= 0)
+		r = step_nodeadm(c, s, remote);
 	for (size_t i = 0; r >= 0 && s->provision_scripts && s->provision_scripts[i]; i++) {
-		_cleanup_free_ char *step = NULL, *script_remote = NULL;
-		const char *base = strrchr(s->provision_scripts[i], '/');
-		if (asprintf(&step, "provision-script %s", base ? base + 1 : s->provision_scripts[i]) < 0 ||
-		    asprintf(&script_remote, "/var/tmp/hnbuild-%s-%zu", rnd, i) < 0)
+		_cleanup_free_ char *script_remote = NULL;
+		if (asprintf(&script_remote, "%s-%zu", remote, i) < 0)
 			abort();
-		r = upload(p, &c, s->provision_scripts[i], script_remote, deadline);
-		if (r >= 0) {
-			struct step_var vars[] = {{"USER_SCRIPT", script_remote}};
-			r = run_script(p, &c, step, "builder/templates/provision-user-script.sh", vars, 1, deadline);
-		}
+		r = step_user_script(c, s->provision_scripts[i], script_remote);
 	}
-	/* Unregister even after a failed step: an account's entitlement must
-	 * not stay consumed by a VM that is about to be deleted. */
-	if (rhel) {
-		int q = run_script(p, &c, "subscription-manager unregister", "builder/templates/provision-rhsm-unregister.sh",
-				   NULL, 0, now_monotonic() + 300);
+	/* Unregister even after a failed step: an entitlement must not stay
+	 * consumed by a VM that is about to be deleted. */
+	if (rhel && !signals_interrupted()) {
+		c->deadline = now_monotonic() + 300;
+		int q = run_template(c, "subscription-manager unregister", "builder/templates/provision-rhsm-unregister.sh",
+				     NULL, 0);
 		if (r >= 0 && q < 0)
 			r = q;
 	}
 	if (r >= 0) {
 		/* Power off from inside; the channel may drop as the guest stops. */
-		ssh_channel ch = ssh_channel_new(c.s);
+		ssh_channel ch = ssh_channel_new(c->c.s);
 		if (ch && ssh_channel_open_session(ch) == SSH_OK)
 			ssh_channel_request_exec(ch, "sudo -n systemctl poweroff");
 		if (ch)
 			ssh_channel_free(ch);
 	}
-	ssh_conn_close(&c);
+	provision_close(c);
 	return r;
 }

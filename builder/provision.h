@@ -24,6 +24,18 @@ struct provision_params {
  * tail of its output. Ends by powering the guest off. */
 int provision_run(const struct provision_params *p);
 
+/* The pieces provision_run is made of. */
+struct provision_conn;
+/* Wait (until p->timeout) for the guest's SSH to accept the build key. */
+int provision_connect(const struct provision_params *p, struct provision_conn **out);
+/* Run script as root (`sudo -n /bin/sh -s`, the script on stdin), streaming
+ * its output to the log as "step | line". A non-zero exit is an error that
+ * names the step and shows the output's last lines. */
+int provision_shell(struct provision_conn *c, const char *step, const char *script, size_t len);
+/* Copy a local file to remote (mode 0600, owned by root). */
+int provision_upload(struct provision_conn *c, const char *local, const char *remote);
+void provision_close(struct provision_conn *c);
+
 /* A free TCP port on 127.0.0.1 (for the SSH forward). */
 int provision_free_port(unsigned *port);
 

@@ -1,0 +1,212 @@
+/* test_provision.c — provisioning over a real SSH server: the host's own
+ * sshd started by the test on 127.0.0.1 with the build credential's key.
+ * Steps stream output, failures carry the step's tail, uploads arrive
+ * intact, and secrets fed to a step never appear on any command line. */
+#include <check.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "credential.h"
+#include "err.h"
+#include "log.h"
+#include "provision.h"
+#include "util.h"
+
+static char *dir;
+static pid_t sshd_pid;
+static unsigned port;
+static struct build_credential cred;
+static struct build_spec spec;
+static struct provision_params params;
+
+static void sh(const char *fmt, const char *arg)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), fmt, arg, arg, arg);
+	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+}
+
+static void setup(void)
+{
+	dir = xstrdup("/tmp/hnbuild-test-sshd-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	sh("ssh-keygen -q -t ed25519 -N '' -f %s/hostkey", dir);
+	/* The build user is never root in a build; here the host's sshd only
+	 * lets root in, so the credential's key logs in as root. */
+	ck_assert_int_eq(credential_create(NULL, NULL, &cred), 0);
+	free(cred.user);
+	cred.user = xstrdup("root");
+	char *ak = path_join(dir, "authorized_keys");
+	ck_assert_int_eq(write_file_atomic(ak, cred.public_key, strlen(cred.public_key), 0600), 0);
+	ck_assert_int_eq(provision_free_port(&port), 0);
+	char *conf = path_join(dir, "sshd_config");
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "ListenAddress 127.0.0.1:%u\nHostKey %s/hostkey\nAuthorizedKeysFile %s\nPermitRootLogin "
+		 "prohibit-password\nPasswordAuthentication no\nUsePAM no\nStrictModes no\nPidFile %s/sshd.pid\n",
+		 port, dir, ak, dir);
+	ck_assert_int_eq(write_file_atomic(conf, text, strlen(text), 0600), 0);
+	mkdir_p("/run/sshd", 0755);
+	sshd_pid = fork();
+	if (sshd_pid == 0) {
+		setsid(); /* sshd signals its whole process group when it stops */
+		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", conf, (char *)NULL);
+		_exit(127);
+	}
+	free(ak);
+	free(conf);
+	memset(&spec, 0, sizeof(spec));
+	params = (struct provision_params){.spec = &spec, .cred = &cred, .ssh_port = port, .timeout = 60};
+}
+
+static void teardown(void)
+{
+	if (sshd_pid > 0) {
+		kill(sshd_pid, SIGTERM);
+		waitpid(sshd_pid, NULL, 0);
+	}
+	credential_free(&cred);
+	rm_rf(dir);
+	free(dir);
+	log_forget_secrets();
+}
+
+START_TEST(shell_runs_as_root_and_reports_failure_tail)
+{
+	struct provision_conn *c = NULL;
+	ck_assert_msg(provision_connect(&params, &c) == 0, "%s", err_message());
+	const char *ok = "id -u; echo to-stderr >&2; exit 0\n";
+	ck_assert_int_eq(provision_shell(c, "ok step", ok, strlen(ok)), 0);
+	const char *bad = "for i in 1 2 3 4 5; do echo line-$i; done; echo boom >&2; exit 7\n";
+	ck_assert_int_lt(provision_shell(c, "failing step", bad, strlen(bad)), 0);
+	const char *m = err_message();
+	ck_assert_ptr_nonnull(strstr(m, "provision step 'failing step' failed with exit status 7"));
+	ck_assert_ptr_nonnull(strstr(m, "line-5"));
+	ck_assert_ptr_nonnull(strstr(m, "boom"));
+	err_clear();
+	/* The connection survives a failed step. */
+	const char *again = "true\n";
+	ck_assert_int_eq(provision_shell(c, "after", again, strlen(again)), 0);
+	provision_close(c);
+}
+END_TEST
+
+START_TEST(upload_arrives_intact)
+{
+	struct provision_conn *c = NULL;
+	ck_assert_int_eq(provision_connect(&params, &c), 0);
+	char *src = path_join(dir, "payload.bin");
+	char *dst = path_join(dir, "uploaded.bin");
+	sh("head -c 3000000 /dev/urandom > %s", src);
+	ck_assert_int_eq(provision_upload(c, src, dst), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "cmp %s %s && test \"$(stat -c %%a %s)\" = 600", src, dst, dst);
+	ck_assert_int_eq(system(cmd), 0);
+	provision_close(c);
+	free(src);
+	free(dst);
+}
+END_TEST
+
+static bool any_cmdline_contains(const char *needle)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
+	while (d && (de = readdir(d)) && !found) {
+		char path[300], buf[8192];
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < n; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		buf[n] = 0;
+		if (strstr(buf, needle))
+			found = true;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+START_TEST(secrets_in_a_step_stay_off_command_lines)
+{
+	/* The secret is in the script (as a variable), the step sleeps, and
+	 * meanwhile no process anywhere may show it in its argv. */
+	char *marker = path_join(dir, "started");
+	char script[512];
+	snprintf(script, sizeof(script), "SECRET='Canary-Argv-90210'\ntouch %s\nsleep 3\ntest -n \"$SECRET\"\n", marker);
+	pid_t child = fork();
+	if (child == 0) {
+		struct provision_conn *c = NULL;
+		int r = provision_connect(&params, &c);
+		if (r == 0)
+			r = provision_shell(c, "secret step", script, strlen(script));
+		provision_close(c);
+		_exit(r == 0 ? 0 : 1);
+	}
+	for (int i = 0; i < 100 && access(marker, F_OK) != 0; i++)
+		usleep(50000);
+	ck_assert_int_eq(access(marker, F_OK), 0);
+	ck_assert(!any_cmdline_contains("Canary-Argv-90210"));
+	int status;
+	waitpid(child, &status, 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(marker);
+}
+END_TEST
+
+START_TEST(no_server_times_out_clearly)
+{
+	unsigned dead;
+	ck_assert_int_eq(provision_free_port(&dead), 0);
+	struct provision_params p = params;
+	p.ssh_port = dead;
+	p.timeout = 3;
+	struct provision_conn *c = NULL;
+	ck_assert_int_lt(provision_connect(&p, &c), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "did not accept SSH within the timeout"));
+	err_clear();
+}
+END_TEST
+
+START_TEST(nodeadm_url)
+{
+	struct build_spec s = {.arch = ARCH_ARM64, .nodeadm_version = "v1.0.6"};
+	char *u = provision_nodeadm_url(&s);
+	ck_assert_str_eq(u, "https://hybrid-assets.eks.amazonaws.com/releases/v1.0.6/bin/linux/arm64/nodeadm");
+	free(u);
+	s.nodeadm_url = "http://10.0.2.100/{version}/{arch}/nodeadm";
+	u = provision_nodeadm_url(&s);
+	ck_assert_str_eq(u, "http://10.0.2.100/v1.0.6/arm64/nodeadm");
+	free(u);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("provision");
+	TCase *tc = tcase_create("provision");
+	tcase_add_unchecked_fixture(tc, setup, teardown); /* one sshd for all tests */
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, shell_runs_as_root_and_reports_failure_tail);
+	tcase_add_test(tc, upload_arrives_intact);
+	tcase_add_test(tc, secrets_in_a_step_stay_off_command_lines);
+	tcase_add_test(tc, no_server_times_out_clearly);
+	tcase_add_test(tc, nodeadm_url);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
