@@ -92,6 +92,22 @@ void soap_request_open(struct soap_request *r, const char *name, const char *xsi
 
 void soap_request_close(struct soap_request *r) { req_check(r, xmlTextWriterEndElement(r->w)); }
 
+void soap_request_declare_ns(struct soap_request *r, xmlNodePtr scope)
+{
+	xmlNsPtr *list = xmlGetNsList(scope->doc, scope);
+	for (size_t i = 0; list && list[i]; i++) {
+		if (!list[i]->prefix)
+			continue;
+		_cleanup_free_ char *attr = NULL;
+		if (asprintf(&attr, "xmlns:%s", (const char *)list[i]->prefix) < 0) {
+			r->err = -ENOMEM;
+			break;
+		}
+		req_check(r, xmlTextWriterWriteAttribute(r->w, BAD_CAST attr, list[i]->href));
+	}
+	xmlFree(list);
+}
+
 void soap_request_raw(struct soap_request *r, const char *xml)
 {
 	/* Close a pending start tag first: WriteRaw does not. */

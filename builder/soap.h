@@ -43,6 +43,10 @@ void soap_request_moref(struct soap_request *r, const char *name, const struct s
 /* <name> or <name xsi:type="T"> ... soap_request_close */
 void soap_request_open(struct soap_request *r, const char *name, const char *xsi_type);
 void soap_request_close(struct soap_request *r);
+/* Declare on the open element every prefixed namespace in scope at node
+ * (so its serialized children keep their meaning, e.g. a server's own
+ * prefix for xsi:type). */
+void soap_request_declare_ns(struct soap_request *r, xmlNodePtr scope);
 /* Already-serialized XML (from soap_node_inner_xml) inside the open element. */
 void soap_request_raw(struct soap_request *r, const char *xml);
 /* End every open element and the document; *xml is the caller's. */

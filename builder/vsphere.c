@@ -380,6 +380,7 @@ int vsphere_build_import_vapp(const struct soap_moref *pool, struct soap_respons
 	r = soap_request_begin(&q, "ImportVApp", pool);
 	if (r == 0) {
 		soap_request_open(&q, "spec", type ? type : "VirtualMachineImportSpec");
+		soap_request_declare_ns(&q, nodes[0]);
 		soap_request_raw(&q, inner ? inner : "");
 		soap_request_close(&q);
 		if (folder)
@@ -511,16 +512,12 @@ static int session_open(struct vs_session *s, const struct vsphere_settings *vs)
 	_cleanup_free_ char *api = soap_xpath_string(&sc, NULL, "string(v:returnval/v:about/v:fullName)");
 	log_info("Connected to %s (%s)", s->url, api ? api : "unknown release");
 
-	_cleanup_free_ char *xml = NULL;
-	size_t len = 0;
 	soap_request_begin(&q, "Login", &s->session_manager);
 	soap_request_text(&q, "userName", vs->user);
 	soap_request_text(&q, "password", vs->password);
 	_cleanup_resp_ struct soap_response lr = {0};
 	_cleanup_fault_ struct soap_fault lf = {0};
 	r = call(s, "Login", &q, &lr, &lf);
-	(void)xml;
-	(void)len;
 	if (r == -EREMOTEIO && lf.type && !strcmp(lf.type, "InvalidLogin"))
 		return err_fail(-EACCES, "vCenter %s refused the login of user '%s': wrong user name or password", s->url,
 				vs->user);
@@ -677,7 +674,7 @@ struct upload {
 	struct archive *a;
 	const char *name;
 	uint64_t size, sent;
-	uint64_t done_before, total;
+	uint64_t done_before, total, reported;
 	EVP_MD_CTX *md;
 	double last_keepalive;
 	bool keepalive_failed, read_failed, interrupted;
@@ -739,7 +736,11 @@ static int on_xfer(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_of
 		u->interrupted = true;
 		return 1;
 	}
-	log_progress("publish", u->done_before + (uint64_t)ulnow, u->total, "bytes");
+	if ((uint64_t)ulnow != u->reported || ulnow == 0) {
+		u->reported = (uint64_t)ulnow;
+		if (ulnow > 0)
+			log_progress("publish", u->done_before + (uint64_t)ulnow, u->total, "bytes");
+	}
 	double now = now_monotonic();
 	if (now - u->last_keepalive >= KEEPALIVE_SECONDS) {
 		u->last_keepalive = now;
