@@ -252,7 +252,10 @@ static int ova_open(const char *ova_path, struct archive **out)
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, ova_path, 1 << 20) != ARCHIVE_OK) {
 		int e = archive_errno(a);
-		int r = err_fail(e > 0 ? -e : -EIO, "Cannot open OVA %s: %s", ova_path, archive_error_string(a));
+		int r = (e == ENOENT || e == EACCES || e == EISDIR)
+				? err_fail(-e, "Cannot open OVA %s: %s", ova_path, archive_error_string(a))
+				: err_verify(-EBADMSG, "%s is not an OVA (a tar archive): %s", ova_path,
+					     archive_error_string(a));
 		archive_read_free(a);
 		return r;
 	}
@@ -544,13 +547,12 @@ static int find_by_path(struct vs_session *s, const char *path, struct soap_more
 
 /* Resolve a setting to an object of one of the wanted types; a clear exit-2
  * error names the setting and the path when it is missing or of a wrong kind. */
-static int resolve(struct vs_session *s, const char *what, const char *setting, const char *path,
+static int resolve(struct vs_session *s, const char *what, const char *shown, const char *setting, const char *path,
 		   const char *const *types, struct soap_moref *out)
 {
 	int r = find_by_path(s, path, out);
 	if (r == -ENOENT)
-		return err_usage("%s '%s' not found in vCenter (%s; inventory path %s)", what,
-				 strrchr(path, '/') ? strrchr(path, '/') + 1 : path, setting, path);
+		return err_usage("%s '%s' not found in vCenter (%s; inventory path %s)", what, shown, setting, path);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; types[i]; i++)
@@ -844,7 +846,7 @@ static int upload_file(struct vs_session *s, const struct soap_moref *lease, con
 		    rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
 			r = soap_transport_error(rc, errbuf, url);
 		else
-			r = err_fail(-EIO, "The upload of %s was interrupted after %llu of %llu bytes: %s", file,
+			r = err_fail(-EIO, "The upload of %s was interrupted (%llu of %llu bytes sent): %s", file,
 				     (unsigned long long)u.sent, (unsigned long long)u.size,
 				     *errbuf ? errbuf : curl_easy_strerror(rc));
 	} else if (status < 200 || status > 299) {
@@ -1108,16 +1110,20 @@ int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, con
 	pool_path = vsphere_pool_path(dc_path, vs->cluster, vs->resource_pool);
 	ds_path = vsphere_inventory_path(dc_path, "datastore", vs->datastore);
 	folder_path = vsphere_inventory_path(dc_path, "vm", vs->folder);
-	if ((r = resolve(&s, "datacenter", "--datacenter/VSPHERE_DATACENTER", dc_path, dc_types, &dc)) < 0 ||
-	    (r = resolve(&s, str_empty(vs->resource_pool) ? "cluster" : "resource pool",
-			 str_empty(vs->resource_pool) ? "--cluster/VSPHERE_CLUSTER" : "--resource-pool", pool_path,
+	bool by_pool = !str_empty(vs->resource_pool);
+	if ((r = resolve(&s, "datacenter", vs->datacenter, "--datacenter/VSPHERE_DATACENTER", dc_path, dc_types,
+			 &dc)) < 0 ||
+	    (r = resolve(&s, by_pool ? "resource pool" : "cluster", by_pool ? vs->resource_pool : vs->cluster,
+			 by_pool ? "--resource-pool/VSPHERE_RESOURCE_POOL" : "--cluster/VSPHERE_CLUSTER", pool_path,
 			 pool_types, &pool)) < 0 ||
-	    (r = resolve(&s, "datastore", "--datastore/VSPHERE_DATASTORE", ds_path, ds_types, &ds)) < 0 ||
-	    (r = resolve(&s, "folder", "--folder/VSPHERE_OUTPUT_FOLDER", folder_path, folder_types, &folder)) < 0)
+	    (r = resolve(&s, "datastore", vs->datastore, "--datastore/VSPHERE_DATASTORE", ds_path, ds_types, &ds)) <
+		    0 ||
+	    (r = resolve(&s, "folder", vs->folder ? vs->folder : "vm", "--folder/VSPHERE_OUTPUT_FOLDER", folder_path,
+			 folder_types, &folder)) < 0)
 		goto out;
 	if (!str_empty(vs->network)) {
 		net_path = vsphere_inventory_path(dc_path, "network", vs->network);
-		r = resolve(&s, "network", "--network/VSPHERE_NETWORK", net_path, net_types, &net);
+		r = resolve(&s, "network", vs->network, "--network/VSPHERE_NETWORK", net_path, net_types, &net);
 		if (r < 0)
 			goto out;
 	} else {
