@@ -19,7 +19,7 @@ command -v virt-v2v > /dev/null || fail "virt-v2v is not installed (tools/packag
 
 # 1. a small bootable-looking Debian guest disk (BIOS, one ext4 partition)
 echo "== building the guest disk from $payload"
-unsquashfs -q -d "$work/root" "$payload"
+unsquashfs -q -no-progress -d "$work/root" "$payload"
 ls "$work"/root/boot/vmlinuz-* > /dev/null 2>&1 || fail "the payload has no kernel"
 kver=$(ls "$work"/root/boot/vmlinuz-* | head -n 1 | sed 's|.*/vmlinuz-||')
 printf 'LABEL=root / ext4 defaults 0 1\n' > "$work/root/etc/fstab"
