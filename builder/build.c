@@ -16,6 +16,8 @@
 #include "digest.h"
 #include "err.h"
 #include "export.h"
+#include "generalize.h"
+#include "hygiene.h"
 #include "installer.h"
 #include "iso.h"
 #include "log.h"
@@ -223,6 +225,8 @@ static int stage_install(struct build *b)
 
 /* ---- provision ---- */
 
+static const char *const boot_failures[] = {"Kernel panic - not syncing", NULL};
+
 /* nodeadm is fetched on the host and verified against the sha256 published
  * beside it before it goes near the guest. */
 static int fetch_nodeadm(struct build *b)
@@ -284,14 +288,33 @@ static int stage_provision(struct build *b)
 		.restrict_network = s->restrict_network, .ssh_port = port, .guest_forwards = s->guest_forwards,
 		.run_as_caller = true,
 	};
-	r = machine_start(s->libvirt_uri, &cfg, s->on_error != ON_ERROR_KEEP, &b->vm);
-	if (r < 0)
-		return r;
 	_cleanup_free_ char *console_log = path_join(b->workdir, "console-provision.log");
-	machine_log_console(b->vm, "provision", console_log);
 	struct provision_params pp = {.spec = s, .cred = &b->cred, .ssh_port = port, .nodeadm_path = b->nodeadm,
-				      .vm = b->vm, .timeout = s->timeout};
-	r = provision_run(&pp);
+				      .timeout = s->timeout};
+	struct provision_conn *conn = NULL;
+	for (int attempt = 1;; attempt++) {
+		r = machine_start(s->libvirt_uri, &cfg, s->on_error != ON_ERROR_KEEP, &b->vm);
+		if (r < 0)
+			return r;
+		machine_log_console(b->vm, "provision", console_log, boot_failures);
+		pp.vm = b->vm;
+		r = provision_connect(&pp, &conn);
+		if (r >= 0)
+			break;
+		/* Emulated timers can lose a race at early boot under a loaded
+		 * host (TCG): one more boot tells a flake from a broken image. */
+		if (attempt > 1 || !machine_failure_line(b->vm) || signals_interrupted())
+			return r;
+		log_warn("provision: the installed system failed to boot (%s); booting it once more",
+			 machine_failure_line(b->vm));
+		err_clear();
+		machine_free(b->vm, false);
+		b->vm = NULL;
+		if (b->nvram)
+			unlink(b->nvram);
+	}
+	r = provision_steps(conn);
+	provision_close(conn);
 	if (r < 0)
 		return r;
 	struct machine_watch w = {.stage = "provision", .timeout = 300};
@@ -309,6 +332,28 @@ static int stage_provision(struct build *b)
 	machine_free(b->vm, false);
 	b->vm = NULL;
 	return 0;
+}
+
+/* ---- generalize ---- */
+
+static int stage_generalize(struct build *b)
+{
+	struct generalize_params gp = {
+		.disk = b->disk, .format = "qcow2", .build_user = b->cred.user, .remove_build_user = true,
+		.family = os_by_id(b->spec->os)->family, .zero_free_space = true, .proxy_for_image = b->spec->proxy,
+		.kvm = b->accel == ACCEL_KVM,
+	};
+	int r = generalize_disk(&gp);
+	if (r < 0)
+		return r;
+	/* The hygiene gate: an image that still holds build state fails the build. */
+	struct hygiene_finding *findings = NULL;
+	size_t n = 0;
+	r = hygiene_check_disk(b->disk, "qcow2", b->cred.user, &findings, &n);
+	if (r >= 0)
+		r = hygiene_gate(findings, n);
+	hygiene_findings_free(findings, n);
+	return r;
 }
 
 /* ---- export ---- */
@@ -429,6 +474,8 @@ int build_run(const struct build_spec *spec, const struct build_env *env, struct
 		r = run_stage(&b, "install", stage_install);
 	if (r >= 0)
 		r = run_stage(&b, "provision", stage_provision);
+	if (r >= 0)
+		r = run_stage(&b, "generalize", stage_generalize);
 	if (r >= 0)
 		r = run_stage(&b, "export", stage_export);
 

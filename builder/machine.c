@@ -42,6 +42,7 @@ struct machine {
 	struct strbuf partial;     /* console bytes after the last newline */
 	char *tail_text;           /* machine_console_tail's last answer */
 	char *log_stage;           /* machine_log_console's stage */
+	const char *const *log_patterns; /* and its failure patterns */
 	bool in_escape;
 	const struct machine_watch *watch;
 	FILE *console_log;
@@ -366,6 +367,11 @@ static void console_line(struct machine *m, const char *line)
 	if (!w || !w->on_line) {
 		if (m->log_stage)
 			log_console(m->log_stage, line);
+		for (size_t i = 0; !w && m->log_patterns && m->log_patterns[i] && !m->failure_line; i++)
+			if (strstr(line, m->log_patterns[i])) {
+				m->failure_line = xstrdup(line);
+				m->failure_at = now_monotonic();
+			}
 		if (!w)
 			return;
 	}
@@ -510,13 +516,22 @@ int machine_start(const char *uri, const struct machine_config *cfg, bool autode
 
 const char *machine_name(const struct machine *m) { return m->name; }
 
-void machine_log_console(struct machine *m, const char *stage, const char *path)
+void machine_log_console(struct machine *m, const char *stage, const char *path, const char *const *failure_patterns)
 {
 	pthread_mutex_lock(&m->lock);
 	str_set(&m->log_stage, stage);
+	m->log_patterns = failure_patterns;
 	if (!m->console_log && path)
 		m->console_log = fopen(path, "ae");
 	pthread_mutex_unlock(&m->lock);
+}
+
+const char *machine_failure_line(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	const char *l = m->failure_line;
+	pthread_mutex_unlock(&m->lock);
+	return l;
 }
 
 bool machine_stopped(struct machine *m)

@@ -76,8 +76,11 @@ int machine_shutdown(struct machine *m, unsigned timeout);
 void machine_free(struct machine *m, bool keep_running);
 const char *machine_name(const struct machine *m);
 /* Outside machine_wait, still record console lines: append them to path
- * and hand them to log_console(stage, ...). */
-void machine_log_console(struct machine *m, const char *stage, const char *path);
+ * and hand them to log_console(stage, ...); a line matching one of
+ * failure_patterns (NULL-terminated, may be NULL) is remembered. */
+void machine_log_console(struct machine *m, const char *stage, const char *path, const char *const *failure_patterns);
+/* The first console line that matched a failure pattern, or NULL (owned by m). */
+const char *machine_failure_line(struct machine *m);
 /* Has the guest stopped (powered off, crashed, destroyed)? */
 bool machine_stopped(struct machine *m);
 /* The last console lines, formatted for an error message (owned by m). */

@@ -100,7 +100,7 @@ static int ssh_try_connect(const struct provision_params *p, struct ssh_conn *c,
 	ssh_session s = ssh_new();
 	if (!s)
 		abort();
-	long timeout = 10;
+	long timeout = 5;
 	int port = (int)p->ssh_port;
 	int no = 0;
 	ssh_options_set(s, SSH_OPTIONS_HOST, "127.0.0.1");
@@ -134,6 +134,9 @@ static int guest_alive(const struct provision_params *p, const char *doing)
 	if (p->vm && machine_stopped(p->vm))
 		return err_fail(-EIO, "the build VM stopped while %s\n  console (last lines):\n%s", doing,
 				machine_console_tail(p->vm));
+	if (p->vm && machine_failure_line(p->vm))
+		return err_fail(-EIO, "the build VM failed while %s: %s\n  console (last lines):\n%s", doing,
+				machine_failure_line(p->vm), machine_console_tail(p->vm));
 	return 0;
 }
 
@@ -411,14 +414,12 @@ static int step_user_script(struct provision_conn *c, const char *script, const 
 	return run_template(c, step, "builder/templates/provision-user-script.sh", vars, 1);
 }
 
-int provision_run(const struct provision_params *p)
+int provision_steps(struct provision_conn *c)
 {
+	const struct provision_params *p = c->p;
 	const struct build_spec *s = p->spec;
 	bool rhel = os_by_id(s->os)->family == FAMILY_RHEL;
-	struct provision_conn *c = NULL;
-	int r = provision_connect(p, &c);
-	if (r < 0)
-		return r;
+	int r = 0;
 	_cleanup_free_ char *rnd = random_hex(6);
 	_cleanup_free_ char *remote = NULL;
 	if (asprintf(&remote, "/var/tmp/hnbuild-%s", rnd) < 0)
@@ -460,6 +461,5 @@ int provision_run(const struct provision_params *p)
 		if (ch)
 			ssh_channel_free(ch);
 	}
-	provision_close(c);
 	return r;
 }

@@ -20,12 +20,13 @@ struct provision_params {
 	unsigned timeout;             /* seconds for the whole stage */
 };
 
-/* Run every step; on failure err_message() names the step and shows the
- * tail of its output. Ends by powering the guest off. */
-int provision_run(const struct provision_params *p);
-
-/* The pieces provision_run is made of. */
 struct provision_conn;
+
+/* Run every step over a connection; on failure err_message() names the
+ * step and shows the tail of its output. Ends by powering the guest off. */
+int provision_steps(struct provision_conn *c);
+
+/* The pieces the steps are made of. */
 /* Wait (until p->timeout) for the guest's SSH to accept the build key. */
 int provision_connect(const struct provision_params *p, struct provision_conn **out);
 /* Run script as root (`sudo -n /bin/sh -s`, the script on stdin), streaming
