@@ -20,40 +20,40 @@
 #include "vsphere.h"
 
 static const char help[] =
-	"Usage: hnbuild publish OVA [FLAGS]\n"
-	"\n"
-	"Imports an OVA (as `hnbuild build --format ova` writes it) into vCenter through the\n"
-	"vSphere API and marks it a template: the same result as the Packer vsphere-iso builds,\n"
-	"without a vCenter in the build loop. Each flag falls back to the environment variable\n"
-	"named beside it. A failed import is rolled back (lease aborted, partial VM removed).\n"
-	"\n"
-	"  --vcenter URL          vCenter host or https URL (VSPHERE_SERVER)\n"
-	"  --user USER            vCenter user (VSPHERE_USER)\n"
-	"  --password-file FILE   read the password from FILE (else VSPHERE_PASSWORD);\n"
-	"                         there is no --password: argv is visible to every user\n"
-	"  --datacenter DC        datacenter (VSPHERE_DATACENTER)\n"
-	"  --cluster CLUSTER      cluster whose root resource pool receives the VM (VSPHERE_CLUSTER)\n"
-	"  --resource-pool POOL   resource pool, relative to the cluster's Resources or an\n"
-	"                         absolute inventory path (VSPHERE_RESOURCE_POOL)\n"
-	"  --datastore DS         datastore (VSPHERE_DATASTORE)\n"
-	"  --network NET          network the OVA's NIC is mapped to (VSPHERE_NETWORK)\n"
-	"  --folder FOLDER        VM folder, relative to the datacenter's vm folder or an\n"
-	"                         absolute inventory path (VSPHERE_OUTPUT_FOLDER)\n"
-	"  --name NAME            template name (default: the OVA file name without .ova)\n"
-	"  --template             mark the import a template (default)\n"
-	"  --no-template          keep it a powered-off VM\n"
-	"  --force                replace an existing VM/template of that name (the new one is\n"
-	"                         imported first; the old one is removed only after success)\n"
-	"  --content-library LIB  import into a content library (not supported yet)\n"
-	"  --ca-file FILE         CA bundle that signs vCenter's certificate (VSPHERE_CA_FILE)\n"
-	"  --insecure             do not verify vCenter's TLS certificate (VSPHERE_INSECURE=1)\n"
-	"  --json                 print the result as JSON on stdout\n"
-	"  -v, --verbose / -q, --quiet / --log-format text|json\n"
-	"\n"
-	"Exit codes: 0 published; 1 failed (login refused, TLS, lease or upload errors);\n"
-	"2 bad flags, or a datacenter/cluster/pool/datastore/network/folder vCenter does not\n"
-	"know, or an existing VM/template of that name without --force; 3 the OVA is not\n"
-	"readable or a disk does not match its manifest; 130 interrupted.\n";
+    "Usage: hnbuild publish OVA [FLAGS]\n"
+    "\n"
+    "Imports an OVA (as `hnbuild build --format ova` writes it) into vCenter through the\n"
+    "vSphere API and marks it a template: the same result as the Packer vsphere-iso builds,\n"
+    "without a vCenter in the build loop. Each flag falls back to the environment variable\n"
+    "named beside it. A failed import is rolled back (lease aborted, partial VM removed).\n"
+    "\n"
+    "  --vcenter URL          vCenter host or https URL (VSPHERE_SERVER)\n"
+    "  --user USER            vCenter user (VSPHERE_USER)\n"
+    "  --password-file FILE   read the password from FILE (else VSPHERE_PASSWORD);\n"
+    "                         there is no --password: argv is visible to every user\n"
+    "  --datacenter DC        datacenter (VSPHERE_DATACENTER)\n"
+    "  --cluster CLUSTER      cluster whose root resource pool receives the VM (VSPHERE_CLUSTER)\n"
+    "  --resource-pool POOL   resource pool, relative to the cluster's Resources or an\n"
+    "                         absolute inventory path (VSPHERE_RESOURCE_POOL)\n"
+    "  --datastore DS         datastore (VSPHERE_DATASTORE)\n"
+    "  --network NET          network the OVA's NIC is mapped to (VSPHERE_NETWORK)\n"
+    "  --folder FOLDER        VM folder, relative to the datacenter's vm folder or an\n"
+    "                         absolute inventory path (VSPHERE_OUTPUT_FOLDER)\n"
+    "  --name NAME            template name (default: the OVA file name without .ova)\n"
+    "  --template             mark the import a template (default)\n"
+    "  --no-template          keep it a powered-off VM\n"
+    "  --force                replace an existing VM/template of that name (the new one is\n"
+    "                         imported first; the old one is removed only after success)\n"
+    "  --content-library LIB  import into a content library (not supported yet)\n"
+    "  --ca-file FILE         CA bundle that signs vCenter's certificate (VSPHERE_CA_FILE)\n"
+    "  --insecure             do not verify vCenter's TLS certificate (VSPHERE_INSECURE=1)\n"
+    "  --json                 print the result as JSON on stdout\n"
+    "  -v, --verbose / -q, --quiet / --log-format text|json\n"
+    "\n"
+    "Exit codes: 0 published; 1 failed (login refused, TLS, lease or upload errors);\n"
+    "2 bad flags, or a datacenter/cluster/pool/datastore/network/folder vCenter does not\n"
+    "know, or an existing VM/template of that name without --force; 3 the OVA is not\n"
+    "readable or a disk does not match its manifest; 130 interrupted.\n";
 
 enum {
 	OPT_VCENTER = 256,
@@ -78,29 +78,29 @@ enum {
 };
 
 static const struct option options[] = {
-	{"vcenter", required_argument, NULL, OPT_VCENTER},
-	{"user", required_argument, NULL, OPT_USER},
-	{"password", optional_argument, NULL, OPT_PASSWORD},
-	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
-	{"datacenter", required_argument, NULL, OPT_DATACENTER},
-	{"cluster", required_argument, NULL, OPT_CLUSTER},
-	{"resource-pool", required_argument, NULL, OPT_RESOURCE_POOL},
-	{"datastore", required_argument, NULL, OPT_DATASTORE},
-	{"network", required_argument, NULL, OPT_NETWORK},
-	{"folder", required_argument, NULL, OPT_FOLDER},
-	{"name", required_argument, NULL, OPT_NAME},
-	{"template", no_argument, NULL, OPT_TEMPLATE},
-	{"no-template", no_argument, NULL, OPT_NO_TEMPLATE},
-	{"content-library", required_argument, NULL, OPT_CONTENT_LIBRARY},
-	{"force", no_argument, NULL, OPT_FORCE},
-	{"insecure", no_argument, NULL, OPT_INSECURE},
-	{"ca-file", required_argument, NULL, OPT_CA_FILE},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-	{"verbose", no_argument, NULL, 'v'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"vcenter", required_argument, NULL, OPT_VCENTER},
+    {"user", required_argument, NULL, OPT_USER},
+    {"password", optional_argument, NULL, OPT_PASSWORD},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+    {"datacenter", required_argument, NULL, OPT_DATACENTER},
+    {"cluster", required_argument, NULL, OPT_CLUSTER},
+    {"resource-pool", required_argument, NULL, OPT_RESOURCE_POOL},
+    {"datastore", required_argument, NULL, OPT_DATASTORE},
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"folder", required_argument, NULL, OPT_FOLDER},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"template", no_argument, NULL, OPT_TEMPLATE},
+    {"no-template", no_argument, NULL, OPT_NO_TEMPLATE},
+    {"content-library", required_argument, NULL, OPT_CONTENT_LIBRARY},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void settings_free(struct vsphere_settings *vs)
@@ -109,8 +109,8 @@ static void settings_free(struct vsphere_settings *vs)
 		explicit_bzero(vs->password, strlen(vs->password));
 		free(vs->password);
 	}
-	char **strs[] = {&vs->server, &vs->user, &vs->datacenter, &vs->cluster, &vs->datastore, &vs->network,
-			 &vs->folder, &vs->resource_pool, &vs->content_library, &vs->ca_file};
+	char **strs[] = {&vs->server,  &vs->user,   &vs->datacenter,	&vs->cluster,	      &vs->datastore,
+			 &vs->network, &vs->folder, &vs->resource_pool, &vs->content_library, &vs->ca_file};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
@@ -176,27 +176,62 @@ int cmd_publish(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, ":vqh", options, NULL)) != -1) {
 		switch (c) {
-		case OPT_VCENTER: str_set(&vs.server, optarg); break;
-		case OPT_USER: str_set(&vs.user, optarg); break;
+		case OPT_VCENTER:
+			str_set(&vs.server, optarg);
+			break;
+		case OPT_USER:
+			str_set(&vs.user, optarg);
+			break;
 		case OPT_PASSWORD:
-			err_usage("--password is not accepted: the command line is visible to every user; set "
-				  "VSPHERE_PASSWORD or use --password-file");
+			err_usage(
+			    "--password is not accepted: the command line is visible to every user; set "
+			    "VSPHERE_PASSWORD or use --password-file");
 			goto out;
-		case OPT_PASSWORD_FILE: str_set(&password_file, optarg); break;
-		case OPT_DATACENTER: str_set(&vs.datacenter, optarg); break;
-		case OPT_CLUSTER: str_set(&vs.cluster, optarg); break;
-		case OPT_RESOURCE_POOL: str_set(&vs.resource_pool, optarg); break;
-		case OPT_DATASTORE: str_set(&vs.datastore, optarg); break;
-		case OPT_NETWORK: str_set(&vs.network, optarg); break;
-		case OPT_FOLDER: str_set(&vs.folder, optarg); break;
-		case OPT_NAME: str_set(&name, optarg); break;
-		case OPT_TEMPLATE: vs.template_ = true; break;
-		case OPT_NO_TEMPLATE: vs.template_ = false; break;
-		case OPT_CONTENT_LIBRARY: str_set(&vs.content_library, optarg); break;
-		case OPT_FORCE: vs.force = true; break;
-		case OPT_INSECURE: vs.insecure = true; break;
-		case OPT_CA_FILE: str_set(&vs.ca_file, optarg); break;
-		case OPT_JSON: json = true; break;
+		case OPT_PASSWORD_FILE:
+			str_set(&password_file, optarg);
+			break;
+		case OPT_DATACENTER:
+			str_set(&vs.datacenter, optarg);
+			break;
+		case OPT_CLUSTER:
+			str_set(&vs.cluster, optarg);
+			break;
+		case OPT_RESOURCE_POOL:
+			str_set(&vs.resource_pool, optarg);
+			break;
+		case OPT_DATASTORE:
+			str_set(&vs.datastore, optarg);
+			break;
+		case OPT_NETWORK:
+			str_set(&vs.network, optarg);
+			break;
+		case OPT_FOLDER:
+			str_set(&vs.folder, optarg);
+			break;
+		case OPT_NAME:
+			str_set(&name, optarg);
+			break;
+		case OPT_TEMPLATE:
+			vs.template_ = true;
+			break;
+		case OPT_NO_TEMPLATE:
+			vs.template_ = false;
+			break;
+		case OPT_CONTENT_LIBRARY:
+			str_set(&vs.content_library, optarg);
+			break;
+		case OPT_FORCE:
+			vs.force = true;
+			break;
+		case OPT_INSECURE:
+			vs.insecure = true;
+			break;
+		case OPT_CA_FILE:
+			str_set(&vs.ca_file, optarg);
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
 		case OPT_LOG_FORMAT:
 			if (!strcmp(optarg, "json"))
 				log_format = LOG_FORMAT_JSON;
@@ -205,14 +240,22 @@ int cmd_publish(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'v': verbosity++; break;
-		case 'q': verbosity = -1; break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			rc = EXIT_OK;
 			goto out;
-		case ':': err_usage("%s needs a value", argv[optind - 1]); goto out;
-		default: err_usage("unknown flag %s (see hnbuild publish --help)", argv[optind - 1]); goto out;
+		case ':':
+			err_usage("%s needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			err_usage("unknown flag %s (see hnbuild publish --help)", argv[optind - 1]);
+			goto out;
 		}
 	}
 	if (optind >= argc) {
@@ -272,9 +315,11 @@ int cmd_publish(int argc, char **argv)
 		json_field(&sb, "inventory_path", res.inventory_path, false);
 		json_field(&sb, "moref", res.moref, false);
 		json_field(&sb, "vcenter", res.vcenter, false);
-		sb_addf(&sb, "  \"template\": %s,\n  \"replaced\": %s,\n  \"bytes\": %llu,\n  \"seconds\": %.1f\n}\n",
-			res.template_ ? "true" : "false", res.replaced ? "true" : "false",
-			(unsigned long long)res.bytes, res.seconds);
+		sb_addf(
+		    &sb,
+		    "  \"template\": %s,\n  \"replaced\": %s,\n  \"bytes\": %llu,\n  \"seconds\": %.1f\n}\n",
+		    res.template_ ? "true" : "false", res.replaced ? "true" : "false",
+		    (unsigned long long)res.bytes, res.seconds);
 		fputs(sb_str(&sb), stdout);
 		sb_release(&sb);
 	} else {

@@ -56,7 +56,8 @@ int soap_request_begin(struct soap_request *r, const char *method, const struct 
 		return -ENOMEM;
 	}
 	req_check(r, xmlTextWriterStartDocument(r->w, "1.0", "UTF-8", NULL));
-	req_check(r, xmlTextWriterStartElementNS(r->w, BAD_CAST "soapenv", BAD_CAST "Envelope", BAD_CAST SOAP_ENV_NS));
+	req_check(r, xmlTextWriterStartElementNS(r->w, BAD_CAST "soapenv", BAD_CAST "Envelope",
+						 BAD_CAST SOAP_ENV_NS));
 	req_check(r, xmlTextWriterWriteAttribute(r->w, BAD_CAST "xmlns:xsd",
 						 BAD_CAST "http://www.w3.org/2001/XMLSchema"));
 	req_check(r, xmlTextWriterWriteAttribute(r->w, BAD_CAST "xmlns:xsi", BAD_CAST SOAP_XSI_NS));
@@ -90,7 +91,10 @@ void soap_request_open(struct soap_request *r, const char *name, const char *xsi
 		req_check(r, xmlTextWriterWriteAttribute(r->w, BAD_CAST "xsi:type", BAD_CAST xsi_type));
 }
 
-void soap_request_close(struct soap_request *r) { req_check(r, xmlTextWriterEndElement(r->w)); }
+void soap_request_close(struct soap_request *r)
+{
+	req_check(r, xmlTextWriterEndElement(r->w));
+}
 
 void soap_request_declare_ns(struct soap_request *r, xmlNodePtr scope)
 {
@@ -236,8 +240,9 @@ int soap_response_parse(const char *xml, size_t len, struct soap_response *resp,
 		memset(fault, 0, sizeof(*fault));
 	if (len > INT32_MAX)
 		return -EPROTO;
-	xmlDocPtr doc = xmlReadMemory(xml, (int)len, "response.xml", NULL,
-				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE);
+	xmlDocPtr doc =
+	    xmlReadMemory(xml, (int)len, "response.xml", NULL,
+			  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE);
 	if (!doc)
 		return -EPROTO;
 	xmlNodePtr env = xmlDocGetRootElement(doc);
@@ -291,7 +296,8 @@ char *soap_xpath_string(struct soap_response *resp, xmlNodePtr node, const char 
 	return s;
 }
 
-int soap_xpath_nodes(struct soap_response *resp, xmlNodePtr node, const char *expr, xmlNodePtr **nodes, size_t *n)
+int soap_xpath_nodes(struct soap_response *resp, xmlNodePtr node, const char *expr, xmlNodePtr **nodes,
+		     size_t *n)
 {
 	*nodes = NULL;
 	*n = 0;
@@ -355,7 +361,10 @@ struct soap_client {
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static void setup_tls(struct soap_client *c, CURL *h)
 {
@@ -429,7 +438,8 @@ int soap_transport_error(CURLcode rc, const char *errbuf, const char *url)
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 		return err_fail(-EACCES,
-				"TLS verification of %s failed: %s (trust its CA with --ca-file, or --vsphere-ca-file for "
+				"TLS verification of %s failed: %s (trust its CA with --ca-file, or "
+				"--vsphere-ca-file for "
 				"build; --insecure skips verification)",
 				url, why);
 	case CURLE_SSL_CONNECT_ERROR:
@@ -456,8 +466,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-int soap_call(struct soap_client *c, const char *what, const char *body, size_t len, struct soap_response *resp,
-	      struct soap_fault *fault)
+int soap_call(struct soap_client *c, const char *what, const char *body, size_t len,
+	      struct soap_response *resp, struct soap_fault *fault)
 {
 	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
 	sb_init(&out);
@@ -477,11 +487,12 @@ int soap_call(struct soap_client *c, const char *what, const char *body, size_t 
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	int r = soap_response_parse(out.buf, out.len, resp, fault);
 	if (r == -EREMOTEIO)
-		return err_fail(r, "%s failed: %s (%s)", what, fault->message, fault->type ? fault->type : "fault");
+		return err_fail(r, "%s failed: %s (%s)", what, fault->message,
+				fault->type ? fault->type : "fault");
 	if (r == -EPROTO) {
 		if (status != 200)
-			return err_fail(-EPROTO, "%s failed: HTTP %ld from %s (is this a vCenter SDK URL?)", what,
-					status, c->url);
+			return err_fail(-EPROTO, "%s failed: HTTP %ld from %s (is this a vCenter SDK URL?)",
+					what, status, c->url);
 		return err_fail(-EPROTO, "%s failed: %s answered something that is not a SOAP response", what,
 				c->url);
 	}

@@ -78,7 +78,8 @@ void soap_fault_free(struct soap_fault *f);
  * NULL when empty or absent. Caller frees. */
 char *soap_xpath_string(struct soap_response *resp, xmlNodePtr node, const char *expr);
 /* The nodes expr selects, in document order (caller frees the array only). */
-int soap_xpath_nodes(struct soap_response *resp, xmlNodePtr node, const char *expr, xmlNodePtr **nodes, size_t *n);
+int soap_xpath_nodes(struct soap_response *resp, xmlNodePtr node, const char *expr, xmlNodePtr **nodes,
+		     size_t *n);
 /* The managed object reference at expr: 0, or -ENOENT when absent. */
 int soap_xpath_moref(struct soap_response *resp, xmlNodePtr node, const char *expr, struct soap_moref *out);
 /* A node's xsi:type (caller frees), or NULL. */
@@ -89,10 +90,10 @@ char *soap_node_inner_xml(xmlNodePtr node);
 
 /* The HTTPS session. */
 struct soap_client_options {
-	const char *url;      /* https://host[:port]/sdk */
-	const char *ca_file;  /* PEM bundle; NULL = system store */
-	bool insecure;        /* skip certificate and host name verification */
-	long timeout;         /* seconds per call; 0 = 300 */
+	const char *url;     /* https://host[:port]/sdk */
+	const char *ca_file; /* PEM bundle; NULL = system store */
+	bool insecure;	     /* skip certificate and host name verification */
+	long timeout;	     /* seconds per call; 0 = 300 */
 };
 struct soap_client;
 
@@ -108,5 +109,5 @@ int soap_transport_error(CURLcode rc, const char *errbuf, const char *url);
 /* POST one envelope. what names the call in errors ("Login"). Returns 0
  * with resp filled; on a fault -EREMOTEIO with fault filled and
  * "<what> failed: <message> (<type>)" recorded; other errors recorded. */
-int soap_call(struct soap_client *c, const char *what, const char *body, size_t len, struct soap_response *resp,
-	      struct soap_fault *fault);
+int soap_call(struct soap_client *c, const char *what, const char *body, size_t len,
+	      struct soap_response *resp, struct soap_fault *fault);

@@ -28,9 +28,18 @@
 #define KEEPALIVE_SECONDS 10.0
 #define WAIT_SECONDS 600.0
 
-static void soap_response_freep(struct soap_response *r) { soap_response_free(r); }
-static void soap_fault_freep(struct soap_fault *f) { soap_fault_free(f); }
-static void soap_moref_freep(struct soap_moref *m) { soap_moref_free(m); }
+static void soap_response_freep(struct soap_response *r)
+{
+	soap_response_free(r);
+}
+static void soap_fault_freep(struct soap_fault *f)
+{
+	soap_fault_free(f);
+}
+static void soap_moref_freep(struct soap_moref *m)
+{
+	soap_moref_free(m);
+}
 #define _cleanup_resp_ _cleanup_(soap_response_freep)
 #define _cleanup_fault_ _cleanup_(soap_fault_freep)
 #define _cleanup_moref_ _cleanup_(soap_moref_freep)
@@ -46,7 +55,8 @@ int vsphere_sdk_url(const char *server, char **url)
 		return -ENOMEM;
 	int r = 0;
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *user = NULL, *password = NULL;
-	if (curl_url_set(u, CURLUPART_URL, server, CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+	if (curl_url_set(u, CURLUPART_URL, server, CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME) !=
+	    CURLUE_OK) {
 		r = err_usage("vCenter '%s' is not a host name or URL", server);
 		goto out;
 	}
@@ -57,8 +67,9 @@ int vsphere_sdk_url(const char *server, char **url)
 	curl_url_get(u, CURLUPART_USER, &user, 0);
 	curl_url_get(u, CURLUPART_PASSWORD, &password, 0);
 	if (password) {
-		r = err_usage("the vCenter URL must not carry a password (it would be visible in the process list); "
-			      "use VSPHERE_PASSWORD or --password-file");
+		r = err_usage(
+		    "the vCenter URL must not carry a password (it would be visible in the process list); "
+		    "use VSPHERE_PASSWORD or --password-file");
 		goto out;
 	}
 	if (user) {
@@ -66,7 +77,8 @@ int vsphere_sdk_url(const char *server, char **url)
 		goto out;
 	}
 	if (!scheme || strcasecmp(scheme, "https")) {
-		r = err_usage("vCenter URL '%s' must use https (the password would travel in clear text)", server);
+		r = err_usage("vCenter URL '%s' must use https (the password would travel in clear text)",
+			      server);
 		goto out;
 	}
 	if (!host || !*host) {
@@ -157,7 +169,8 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
-static int read_entry(struct archive *a, struct archive_entry *e, const char *ova_path, char **data, size_t *len)
+static int read_entry(struct archive *a, struct archive_entry *e, const char *ova_path, char **data,
+		      size_t *len)
 {
 	la_int64_t size = archive_entry_size(e);
 	if (size < 0 || (uint64_t)size > OVF_MAX_DESCRIPTOR)
@@ -202,7 +215,8 @@ static int parse_manifest(const char *mf, const char *ova_path, struct vsphere_o
 		*close = '\0';
 		const char *hex = close + 3;
 		if (strlen(hex) != 64)
-			return err_verify(-EBADMSG, "%s: manifest line %u has no SHA-256 digest", ova_path, line);
+			return err_verify(-EBADMSG, "%s: manifest line %u has no SHA-256 digest", ova_path,
+					  line);
 		_cleanup_free_ char *lower = xstrdup(hex);
 		for (char *c = lower; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
@@ -225,7 +239,8 @@ static int ovf_networks(struct vsphere_ova *ova, const char *ova_path)
 		goto out;
 	}
 	xmlXPathRegisterNs(xp, BAD_CAST "ovf", BAD_CAST OVF_NS);
-	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST "/ovf:Envelope/ovf:NetworkSection/ovf:Network/@ovf:name", xp);
+	xmlXPathObjectPtr o =
+	    xmlXPathEvalExpression(BAD_CAST "/ovf:Envelope/ovf:NetworkSection/ovf:Network/@ovf:name", xp);
 	if (!xmlXPathNodeSetIsEmpty(o ? o->nodesetval : NULL))
 		for (int i = 0; i < o->nodesetval->nodeNr; i++) {
 			xmlChar *v = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
@@ -253,9 +268,9 @@ static int ova_open(const char *ova_path, struct archive **out)
 	if (archive_read_open_filename(a, ova_path, 1 << 20) != ARCHIVE_OK) {
 		int e = archive_errno(a);
 		int r = (e == ENOENT || e == EACCES || e == EISDIR)
-				? err_fail(-e, "Cannot open OVA %s: %s", ova_path, archive_error_string(a))
-				: err_verify(-EBADMSG, "%s is not an OVA (a tar archive): %s", ova_path,
-					     archive_error_string(a));
+			    ? err_fail(-e, "Cannot open OVA %s: %s", ova_path, archive_error_string(a))
+			    : err_verify(-EBADMSG, "%s is not an OVA (a tar archive): %s", ova_path,
+					 archive_error_string(a));
 		archive_read_free(a);
 		return r;
 	}
@@ -289,10 +304,12 @@ int vsphere_ova_read(const char *ova_path, struct vsphere_ova *ova)
 			break;
 	}
 	if (r == 0 && ar != ARCHIVE_OK && ar != ARCHIVE_EOF)
-		r = err_verify(-EBADMSG, "%s is not a readable OVA (tar): %s", ova_path, archive_error_string(a));
+		r = err_verify(-EBADMSG, "%s is not a readable OVA (tar): %s", ova_path,
+			       archive_error_string(a));
 	archive_read_free(a);
 	if (r == 0 && !ova->ovf)
-		r = err_verify(-EBADMSG, "%s holds no .ovf descriptor before its disks: not an OVA", ova_path);
+		r = err_verify(-EBADMSG, "%s holds no .ovf descriptor before its disks: not an OVA",
+			       ova_path);
 	if (r == 0 && mf)
 		r = parse_manifest(mf, ova_path, ova);
 	free(mf);
@@ -328,7 +345,8 @@ int vsphere_build_login(const char *user, const char *password, char **xml, size
 	return r;
 }
 
-int vsphere_build_find_by_path(const struct soap_moref *search_index, const char *path, char **xml, size_t *len)
+int vsphere_build_find_by_path(const struct soap_moref *search_index, const char *path, char **xml,
+			       size_t *len)
 {
 	struct soap_request q;
 	int r = soap_request_begin(&q, "FindByInventoryPath", search_index);
@@ -414,7 +432,10 @@ static char *join_messages(struct soap_response *resp, const char *expr)
 	return sb_detach(&sb, NULL);
 }
 
-char *vsphere_import_spec_errors(struct soap_response *resp) { return join_messages(resp, "v:returnval/v:error"); }
+char *vsphere_import_spec_errors(struct soap_response *resp)
+{
+	return join_messages(resp, "v:returnval/v:error");
+}
 
 /* ---- the session ---- */
 
@@ -498,7 +519,8 @@ static int session_open(struct vs_session *s, const struct vsphere_settings *vs)
 	if (r < 0)
 		return r;
 
-	static const struct soap_moref service_instance = {(char *)"ServiceInstance", (char *)"ServiceInstance"};
+	static const struct soap_moref service_instance = {(char *)"ServiceInstance",
+							   (char *)"ServiceInstance"};
 	struct soap_request q;
 	soap_request_begin(&q, "RetrieveServiceContent", &service_instance);
 	_cleanup_resp_ struct soap_response sc = {0};
@@ -510,8 +532,9 @@ static int session_open(struct vs_session *s, const struct vsphere_settings *vs)
 	    soap_xpath_moref(&sc, NULL, "v:returnval/v:searchIndex", &s->search) < 0 ||
 	    soap_xpath_moref(&sc, NULL, "v:returnval/v:ovfManager", &s->ovf_manager) < 0 ||
 	    soap_xpath_moref(&sc, NULL, "v:returnval/v:sessionManager", &s->session_manager) < 0)
-		return err_fail(-EPROTO, "%s is not a vCenter: its service content lacks the OVF manager or search index",
-				s->url);
+		return err_fail(
+		    -EPROTO, "%s is not a vCenter: its service content lacks the OVF manager or search index",
+		    s->url);
 	_cleanup_free_ char *api = soap_xpath_string(&sc, NULL, "string(v:returnval/v:about/v:fullName)");
 	log_info("Connected to %s (%s)", s->url, api ? api : "unknown release");
 
@@ -522,8 +545,9 @@ static int session_open(struct vs_session *s, const struct vsphere_settings *vs)
 	_cleanup_fault_ struct soap_fault lf = {0};
 	r = call(s, "Login", &q, &lr, &lf);
 	if (r == -EREMOTEIO && lf.type && !strcmp(lf.type, "InvalidLogin"))
-		return err_fail(-EACCES, "vCenter %s refused the login of user '%s': wrong user name or password", s->url,
-				vs->user);
+		return err_fail(-EACCES,
+				"vCenter %s refused the login of user '%s': wrong user name or password",
+				s->url, vs->user);
 	if (r < 0)
 		return r;
 	s->logged_in = true;
@@ -547,12 +571,13 @@ static int find_by_path(struct vs_session *s, const char *path, struct soap_more
 
 /* Resolve a setting to an object of one of the wanted types; a clear exit-2
  * error names the setting and the path when it is missing or of a wrong kind. */
-static int resolve(struct vs_session *s, const char *what, const char *shown, const char *setting, const char *path,
-		   const char *const *types, struct soap_moref *out)
+static int resolve(struct vs_session *s, const char *what, const char *shown, const char *setting,
+		   const char *path, const char *const *types, struct soap_moref *out)
 {
 	int r = find_by_path(s, path, out);
 	if (r == -ENOENT)
-		return err_usage("%s '%s' not found in vCenter (%s; inventory path %s)", what, shown, setting, path);
+		return err_usage("%s '%s' not found in vCenter (%s; inventory path %s)", what, shown, setting,
+				 path);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; types[i]; i++)
@@ -561,7 +586,8 @@ static int resolve(struct vs_session *s, const char *what, const char *shown, co
 	return err_usage("%s path %s (%s) is a %s, not a %s", what, path, setting, out->type, types[0]);
 }
 
-static int find_child(struct vs_session *s, const struct soap_moref *parent, const char *name, struct soap_moref *out)
+static int find_child(struct vs_session *s, const struct soap_moref *parent, const char *name,
+		      struct soap_moref *out)
 {
 	struct soap_request q;
 	soap_request_begin(&q, "FindChild", &s->search);
@@ -598,7 +624,8 @@ static int get_props(struct vs_session *s, const struct soap_moref *obj, const c
 static char *prop_string(struct soap_response *resp, const char *name, const char *sub)
 {
 	_cleanup_free_ char *expr = NULL;
-	if (asprintf(&expr, "string(v:returnval/v:objects/v:propSet[v:name='%s']/v:val%s)", name, sub ? sub : "") < 0)
+	if (asprintf(&expr, "string(v:returnval/v:objects/v:propSet[v:name='%s']/v:val%s)", name,
+		     sub ? sub : "") < 0)
 		return NULL;
 	return soap_xpath_string(resp, NULL, expr);
 }
@@ -626,8 +653,8 @@ static int wait_task(struct vs_session *s, const struct soap_moref *task, const 
 		if (state && !strcmp(state, "error")) {
 			_cleanup_free_ char *msg = prop_string(&resp, "info.error", "/v:localizedMessage");
 			_cleanup_free_ char *type = prop_string(&resp, "info.error", "/v:fault/@xsi:type");
-			return err_fail(-EIO, "%s failed: %s%s%s%s", what, msg ? msg : "task error", type ? " (" : "",
-					type ? type : "", type ? ")" : "");
+			return err_fail(-EIO, "%s failed: %s%s%s%s", what, msg ? msg : "task error",
+					type ? " (" : "", type ? type : "", type ? ")" : "");
 		}
 		if (now_monotonic() - start > WAIT_SECONDS)
 			return err_fail(-ETIMEDOUT, "%s did not finish within %.0f s", what, WAIT_SECONDS);
@@ -635,8 +662,8 @@ static int wait_task(struct vs_session *s, const struct soap_moref *task, const 
 	}
 }
 
-static int run_task(struct vs_session *s, const char *method, const struct soap_moref *this_, const char *param,
-		    const char *value, const char *what)
+static int run_task(struct vs_session *s, const char *method, const struct soap_moref *this_,
+		    const char *param, const char *value, const char *what)
 {
 	struct soap_request q;
 	soap_request_begin(&q, method, this_);
@@ -747,7 +774,8 @@ static int on_xfer(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_of
 	if (now - u->last_keepalive >= KEEPALIVE_SECONDS) {
 		u->last_keepalive = now;
 		/* Keep the lease alive; a lease vCenter dropped fails here. */
-		if (lease_progress(u->s, u->lease, percent_of(u->done_before + (uint64_t)ulnow, u->total)) < 0) {
+		if (lease_progress(u->s, u->lease, percent_of(u->done_before + (uint64_t)ulnow, u->total)) <
+		    0) {
 			u->keepalive_failed = true;
 			return 1;
 		}
@@ -789,7 +817,8 @@ static int upload_file(struct vs_session *s, const struct soap_moref *lease, con
 		}
 	if (!found) {
 		archive_read_free(a);
-		return err_verify(-ENOENT, "%s: the OVF references %s but the OVA does not hold it", ova_path, file);
+		return err_verify(-ENOENT, "%s: the OVF references %s but the OVA does not hold it", ova_path,
+				  file);
 	}
 	struct upload u = {.s = s,
 			   .lease = lease,
@@ -846,14 +875,14 @@ static int upload_file(struct vs_session *s, const struct soap_moref *lease, con
 		    rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
 			r = soap_transport_error(rc, errbuf, url);
 		else
-			r = err_fail(-EIO, "The upload of %s was interrupted (%llu of %llu bytes sent): %s", file,
-				     (unsigned long long)u.sent, (unsigned long long)u.size,
+			r = err_fail(-EIO, "The upload of %s was interrupted (%llu of %llu bytes sent): %s",
+				     file, (unsigned long long)u.sent, (unsigned long long)u.size,
 				     *errbuf ? errbuf : curl_easy_strerror(rc));
 	} else if (status < 200 || status > 299) {
 		r = err_fail(-EIO, "vCenter refused the upload of %s: HTTP %ld", file, status);
 	} else if (u.sent != u.size) {
-		r = err_fail(-EIO, "The upload of %s ended after %llu of %llu bytes", file, (unsigned long long)u.sent,
-			     (unsigned long long)u.size);
+		r = err_fail(-EIO, "The upload of %s ended after %llu of %llu bytes", file,
+			     (unsigned long long)u.sent, (unsigned long long)u.size);
 	} else {
 		unsigned char d[EVP_MAX_MD_SIZE];
 		unsigned dl = 0;
@@ -863,11 +892,12 @@ static int upload_file(struct vs_session *s, const struct soap_moref *lease, con
 			snprintf(hex + 2 * i, 3, "%02x", d[i]);
 		const char *want = manifest_digest(ova, file);
 		if (want && strcmp(want, hex))
-			r = err_verify(-EBADMSG, "%s in %s does not match its manifest (SHA-256 %s, manifest says %s)", file,
-				       ova_path, hex, want);
+			r = err_verify(-EBADMSG,
+				       "%s in %s does not match its manifest (SHA-256 %s, manifest says %s)",
+				       file, ova_path, hex, want);
 		else
-			log_info("Uploaded %s (%llu bytes, SHA-256 %s%s)", file, (unsigned long long)u.sent, hex,
-				 want ? ", matches the manifest" : "");
+			log_info("Uploaded %s (%llu bytes, SHA-256 %s%s)", file, (unsigned long long)u.sent,
+				 hex, want ? ", matches the manifest" : "");
 	}
 out:
 	curl_slist_free_all(hdr);
@@ -897,13 +927,15 @@ static int wait_lease(struct vs_session *s, const struct soap_moref *lease, stru
 			_cleanup_free_ char *msg = prop_string(resp, "error", "/v:localizedMessage");
 			_cleanup_free_ char *type = prop_string(resp, "error", "/v:fault/@xsi:type");
 			return err_fail(-EIO, "vCenter could not prepare the import: %s%s%s%s",
-					msg ? msg : "lease error", type ? " (" : "", type ? type : "", type ? ")" : "");
+					msg ? msg : "lease error", type ? " (" : "", type ? type : "",
+					type ? ")" : "");
 		}
 		if (state && !strcmp(state, "done"))
 			return err_fail(-EIO, "The import lease ended before the upload started");
 		soap_response_free(resp);
 		if (now_monotonic() - start > WAIT_SECONDS)
-			return err_fail(-ETIMEDOUT, "The import lease was not ready within %.0f s", WAIT_SECONDS);
+			return err_fail(-ETIMEDOUT, "The import lease was not ready within %.0f s",
+					WAIT_SECONDS);
 		sleep_ms(delay);
 	}
 }
@@ -930,8 +962,8 @@ static int upload_all(struct vs_session *s, const struct soap_moref *lease, stru
 {
 	_cleanup_free_ xmlNodePtr *urls = NULL;
 	size_t n_urls = 0;
-	soap_xpath_nodes(lease_info, NULL, "v:returnval/v:objects/v:propSet[v:name='info']/v:val/v:deviceUrl", &urls,
-			 &n_urls);
+	soap_xpath_nodes(lease_info, NULL, "v:returnval/v:objects/v:propSet[v:name='info']/v:val/v:deviceUrl",
+			 &urls, &n_urls);
 	uint64_t total = 0;
 	for (size_t i = 0; i < n_items; i++)
 		total += items[i].size;
@@ -939,22 +971,26 @@ static int upload_all(struct vs_session *s, const struct soap_moref *lease, stru
 	for (size_t i = 0; i < n_items; i++) {
 		_cleanup_free_ char *url = NULL;
 		for (size_t j = 0; j < n_urls && !url; j++) {
-			_cleanup_free_ char *key = soap_xpath_string(lease_info, urls[j], "string(v:importKey)");
+			_cleanup_free_ char *key =
+			    soap_xpath_string(lease_info, urls[j], "string(v:importKey)");
 			if (key && !strcmp(key, items[i].device_id))
 				url = soap_xpath_string(lease_info, urls[j], "string(v:url)");
 		}
 		if (!url)
-			return err_fail(-EPROTO, "vCenter's import lease has no upload URL for %s (device %s)",
+			return err_fail(-EPROTO,
+					"vCenter's import lease has no upload URL for %s (device %s)",
 					items[i].path, items[i].device_id);
 		uint64_t sent = 0;
-		int r = upload_file(s, lease, ova_path, ova, items[i].path, url, items[i].create, *bytes, total, &sent);
+		int r = upload_file(s, lease, ova_path, ova, items[i].path, url, items[i].create, *bytes,
+				    total, &sent);
 		*bytes += sent;
 		if (r < 0)
 			return r;
 		r = lease_progress(s, lease, percent_of(*bytes, total));
 		if (r < 0) {
 			_cleanup_free_ char *why = xstrdup(err_message());
-			return err_fail(r, "The import lease failed after the upload of %s: %s", items[i].path, why);
+			return err_fail(r, "The import lease failed after the upload of %s: %s",
+					items[i].path, why);
 		}
 	}
 	return 0;
@@ -999,11 +1035,13 @@ static int check_settings(const struct vsphere_settings *vs)
 	if (str_empty(vs->datastore))
 		return err_usage("%s a datastore (--datastore or VSPHERE_DATASTORE)", hint);
 	if (str_empty(vs->cluster) && str_empty(vs->resource_pool))
-		return err_usage("%s a cluster or resource pool (--cluster/VSPHERE_CLUSTER or --resource-pool)", hint);
+		return err_usage(
+		    "%s a cluster or resource pool (--cluster/VSPHERE_CLUSTER or --resource-pool)", hint);
 	if (!str_empty(vs->content_library))
-		return err_usage("publishing into a content library (--content-library %s) is not supported yet; "
-				 "publish a template into a folder instead",
-				 vs->content_library);
+		return err_usage(
+		    "publishing into a content library (--content-library %s) is not supported yet; "
+		    "publish a template into a folder instead",
+		    vs->content_library);
 	return 0;
 }
 
@@ -1082,8 +1120,8 @@ int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, con
 	}
 
 	struct vs_session s = {0};
-	_cleanup_moref_ struct soap_moref dc = {0}, pool = {0}, ds = {0}, net = {0}, folder = {0}, existing = {0},
-					  lease = {0}, vm = {0};
+	_cleanup_moref_ struct soap_moref dc = {0}, pool = {0}, ds = {0}, net = {0}, folder = {0},
+					  existing = {0}, lease = {0}, vm = {0};
 	_cleanup_free_ char *dc_path = NULL, *pool_path = NULL, *ds_path = NULL, *net_path = NULL,
 			    *folder_path = NULL, *import_name = NULL;
 	struct file_item *items = NULL;
@@ -1099,7 +1137,8 @@ int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, con
 	static const char *const dc_types[] = {"Datacenter", NULL};
 	static const char *const pool_types[] = {"ResourcePool", "VirtualApp", NULL};
 	static const char *const ds_types[] = {"Datastore", NULL};
-	static const char *const net_types[] = {"Network", "DistributedVirtualPortgroup", "OpaqueNetwork", NULL};
+	static const char *const net_types[] = {"Network", "DistributedVirtualPortgroup", "OpaqueNetwork",
+						NULL};
 	static const char *const folder_types[] = {"Folder", NULL};
 	{
 		struct strbuf sb = STRBUF_INIT;
@@ -1111,19 +1150,20 @@ int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, con
 	ds_path = vsphere_inventory_path(dc_path, "datastore", vs->datastore);
 	folder_path = vsphere_inventory_path(dc_path, "vm", vs->folder);
 	bool by_pool = !str_empty(vs->resource_pool);
-	if ((r = resolve(&s, "datacenter", vs->datacenter, "--datacenter/VSPHERE_DATACENTER", dc_path, dc_types,
-			 &dc)) < 0 ||
+	if ((r = resolve(&s, "datacenter", vs->datacenter, "--datacenter/VSPHERE_DATACENTER", dc_path,
+			 dc_types, &dc)) < 0 ||
 	    (r = resolve(&s, by_pool ? "resource pool" : "cluster", by_pool ? vs->resource_pool : vs->cluster,
-			 by_pool ? "--resource-pool/VSPHERE_RESOURCE_POOL" : "--cluster/VSPHERE_CLUSTER", pool_path,
-			 pool_types, &pool)) < 0 ||
-	    (r = resolve(&s, "datastore", vs->datastore, "--datastore/VSPHERE_DATASTORE", ds_path, ds_types, &ds)) <
-		    0 ||
-	    (r = resolve(&s, "folder", vs->folder ? vs->folder : "vm", "--folder/VSPHERE_OUTPUT_FOLDER", folder_path,
-			 folder_types, &folder)) < 0)
+			 by_pool ? "--resource-pool/VSPHERE_RESOURCE_POOL" : "--cluster/VSPHERE_CLUSTER",
+			 pool_path, pool_types, &pool)) < 0 ||
+	    (r = resolve(&s, "datastore", vs->datastore, "--datastore/VSPHERE_DATASTORE", ds_path, ds_types,
+			 &ds)) < 0 ||
+	    (r = resolve(&s, "folder", vs->folder ? vs->folder : "vm", "--folder/VSPHERE_OUTPUT_FOLDER",
+			 folder_path, folder_types, &folder)) < 0)
 		goto out;
 	if (!str_empty(vs->network)) {
 		net_path = vsphere_inventory_path(dc_path, "network", vs->network);
-		r = resolve(&s, "network", vs->network, "--network/VSPHERE_NETWORK", net_path, net_types, &net);
+		r = resolve(&s, "network", vs->network, "--network/VSPHERE_NETWORK", net_path, net_types,
+			    &net);
 		if (r < 0)
 			goto out;
 	} else {
@@ -1134,9 +1174,10 @@ int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, con
 	if (r < 0 && r != -ENOENT)
 		goto out;
 	if (r == 0 && !vs->force) {
-		r = err_usage("a VM or template named '%s' already exists in %s; pass --force to replace it, or choose "
-			      "another --name",
-			      vm_name, folder_path);
+		r = err_usage(
+		    "a VM or template named '%s' already exists in %s; pass --force to replace it, or choose "
+		    "another --name",
+		    vm_name, folder_path);
 		goto out;
 	}
 	if (r == 0) {
@@ -1146,8 +1187,8 @@ int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, con
 			r = -ENOMEM;
 			goto out;
 		}
-		log_info("'%s' exists in %s: importing as %s, replacing it at the end (--force)", vm_name, folder_path,
-			 import_name);
+		log_info("'%s' exists in %s: importing as %s, replacing it at the end (--force)", vm_name,
+			 folder_path, import_name);
 	} else {
 		import_name = xstrdup(vm_name);
 		soap_moref_free(&existing);
@@ -1213,8 +1254,8 @@ int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, con
 		err_clear();
 		goto rollback_out;
 	}
-	if (soap_xpath_moref(&lease_info, NULL, "v:returnval/v:objects/v:propSet[v:name='info']/v:val/v:entity", &vm) <
-	    0) {
+	if (soap_xpath_moref(&lease_info, NULL,
+			     "v:returnval/v:objects/v:propSet[v:name='info']/v:val/v:entity", &vm) < 0) {
 		r = err_fail(-EPROTO, "The import lease does not name the new VM");
 		goto rollback_out;
 	}
@@ -1243,8 +1284,8 @@ int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, con
 		r = run_task(&s, "Rename_Task", &vm, "newName", vm_name, "Renaming the new import");
 		if (r < 0) {
 			_cleanup_free_ char *why = xstrdup(err_message());
-			r = err_fail(r, "%s; the old '%s' was removed and the new import is named %s", why, vm_name,
-				     import_name);
+			r = err_fail(r, "%s; the old '%s' was removed and the new import is named %s", why,
+				     vm_name, import_name);
 			goto out;
 		}
 	}

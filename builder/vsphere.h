@@ -12,13 +12,13 @@
 #include "soap.h"
 
 struct vsphere_publish_result {
-	char *name;           /* the VM/template name in vCenter */
+	char *name;	      /* the VM/template name in vCenter */
 	char *inventory_path; /* /<dc>/vm/<folder>/<name> */
-	char *moref;          /* e.g. "vm-42" */
-	char *vcenter;        /* the SDK URL used */
-	bool template_;       /* marked as template */
-	bool replaced;        /* an existing VM/template of that name was replaced (--force) */
-	uint64_t bytes;       /* disk bytes uploaded */
+	char *moref;	      /* e.g. "vm-42" */
+	char *vcenter;	      /* the SDK URL used */
+	bool template_;	      /* marked as template */
+	bool replaced;	      /* an existing VM/template of that name was replaced (--force) */
+	uint64_t bytes;	      /* disk bytes uploaded */
 	double seconds;
 };
 
@@ -53,18 +53,19 @@ char *vsphere_pool_path(const char *datacenter, const char *cluster, const char 
  * names of the OVF's networks. */
 struct vsphere_ova {
 	char *ovf_name;
-	char *ovf;            /* descriptor text */
+	char *ovf; /* descriptor text */
 	size_t ovf_len;
-	char **mf_names;      /* from the .mf: file name and lowercase SHA-256 */
+	char **mf_names; /* from the .mf: file name and lowercase SHA-256 */
 	char **mf_sha256;
-	char **networks;      /* NetworkSection ovf:name values */
+	char **networks; /* NetworkSection ovf:name values */
 };
 int vsphere_ova_read(const char *ova_path, struct vsphere_ova *ova);
 void vsphere_ova_free(struct vsphere_ova *ova);
 
 /* Request builders and response readers, exposed for tests. */
 int vsphere_build_login(const char *user, const char *password, char **xml, size_t *len);
-int vsphere_build_find_by_path(const struct soap_moref *search_index, const char *path, char **xml, size_t *len);
+int vsphere_build_find_by_path(const struct soap_moref *search_index, const char *path, char **xml,
+			       size_t *len);
 struct vsphere_import_params {
 	const struct soap_moref *ovf_manager, *pool, *datastore, *network; /* network may be NULL */
 	const char *ovf;

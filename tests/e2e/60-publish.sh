@@ -27,13 +27,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
 # 1. the simulator (built once into build/; about 15-50 s the first time)
-mkdir -p build
-if [ ! -x build/vcsim ] || [ tests/vcsim/main.go -nt build/vcsim ]; then
-	step "building build/vcsim"
-	command -v go > /dev/null || fail "go is not installed (golang-go in tools/packages.txt)"
-	GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$PWD/build/gocache" GOFLAGS=-mod=mod \
-		go build -o build/vcsim ./tests/vcsim 2>&1 || fail "cannot build tests/vcsim"
-fi
+sh tests/vcsim/build.sh || fail "cannot build tests/vcsim"
 
 # 2. a small OVA from hnbuild's export (the C API, through the bench driver)
 step "exporting an OVA from a small qcow2"
