@@ -198,6 +198,32 @@ fault upload-status=500
 run refused 1 "$ova" --ca-file "$ca" --name refused
 expect refused "refused the upload .*HTTP 500"
 aborted refused
+step "a slow upload: the lease is kept alive (HttpNfcLeaseProgress every 10 s)"
+fault upload-delay=12s
+mark=$(wc -l < "$work/sim/soap.log")
+run slow 0 "$ova" --ca-file "$ca" --name slow
+tail -n +$((mark + 1)) "$work/sim/soap.log" | sed -n '/^NFC-SLOW/,/^NFC-DONE/p' | grep -q '^HttpNfcLeaseProgress' ||
+	fail "no lease keep-alive during the slow upload"
+step "Ctrl-C during the upload: exit 130, rolled back"
+fault upload-delay=30s
+"$HNBUILD" publish "$ova" --ca-file "$ca" --name intr > "$work/intr.out" 2>&1 &
+hn_pid=$!
+i=0
+until tail -n 5 "$work/sim/soap.log" | grep -q '^NFC-SLOW'; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the upload did not start"
+	sleep 0.1
+done
+kill -INT $hn_pid
+set +e
+wait $hn_pid
+rc=$?
+set -e
+n=$((n + 1))
+sed 's/^/   | /' "$work/intr.out"
+[ $rc = 130 ] || fail "interrupted publish: exit $rc, expected 130"
+expect intr "interrupted"
+aborted intr
 step "import refused (ImportVApp fault)"
 fault method=ImportVApp
 run importfault 1 "$ova" --ca-file "$ca" --name imp
@@ -221,7 +247,7 @@ step "not an OVA"
 printf 'junk' > "$work/junk.ova"
 run junk 3 "$work/junk.ova" --ca-file "$ca"
 expect junk "is not an OVA"
-folder_is "eks-node hostport insecure pwfile "
+folder_is "eks-node hostport insecure pwfile slow "
 
 # 9. the password never appears in argv or in any output
 step "secrets"

@@ -13,10 +13,11 @@
 //	    Uploads through an HttpNfcLease are written to the VM's disk file in
 //	    the datastore directory (this govmomi release discards them), so tests
 //	    can compare bytes. Faults for error tests are set per request at
-//	    https://.../hnbuild-test/fault?method=M&upload-fail=N&upload-status=S
+//	    https://.../hnbuild-test/fault?method=M&upload-fail=N&upload-status=S&upload-delay=D
 //	    (method: answer the next call of SOAP method M with a fault;
 //	    upload-fail: drop the connection after N bytes of the next upload;
-//	    upload-status: answer the next upload with HTTP status S).
+//	    upload-status: answer the next upload with HTTP status S;
+//	    upload-delay: answer the next upload only after a duration, e.g. 12s).
 //	vcsim inspect -url URL -path /DC0/vm/Templates/NAME
 //	    Prints JSON about a VM: template flag, networks, disks and the local
 //	    files backing them. Exit 4 when the VM does not exist.
@@ -68,6 +69,7 @@ type faults struct {
 	method       string
 	uploadFail   int64 // -1: none
 	uploadStatus int   // 0: none
+	uploadDelay  time.Duration
 }
 
 type harness struct {
@@ -199,8 +201,8 @@ func (h *harness) serveNFC(next http.Handler, w http.ResponseWriter, r *http.Req
 	file := h.leases[id][name]
 	h.mu.Unlock()
 	h.fault.Lock()
-	fail, status := h.fault.uploadFail, h.fault.uploadStatus
-	h.fault.uploadFail, h.fault.uploadStatus = -1, 0
+	fail, status, delay := h.fault.uploadFail, h.fault.uploadStatus, h.fault.uploadDelay
+	h.fault.uploadFail, h.fault.uploadStatus, h.fault.uploadDelay = -1, 0, 0
 	h.fault.Unlock()
 	h.logf("NFC-%s %s %s length=%d\n", r.Method, id, name, r.ContentLength)
 	if file == "" {
@@ -238,6 +240,11 @@ func (h *harness) serveNFC(next http.Handler, w http.ResponseWriter, r *http.Req
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	if delay > 0 {
+		// A slow datastore: the client must keep the lease alive meanwhile.
+		h.logf("NFC-SLOW %s %s\n", name, delay)
+		time.Sleep(delay)
+	}
 	h.logf("NFC-DONE %s %d bytes\n", name, n)
 	w.WriteHeader(http.StatusOK)
 }
@@ -249,6 +256,10 @@ func (h *harness) serveFault(w http.ResponseWriter, r *http.Request) {
 	h.fault.method = q.Get("method")
 	h.fault.uploadFail = -1
 	h.fault.uploadStatus = 0
+	h.fault.uploadDelay = 0
+	if v := q.Get("upload-delay"); v != "" {
+		h.fault.uploadDelay, _ = time.ParseDuration(v)
+	}
 	if v := q.Get("upload-fail"); v != "" {
 		h.fault.uploadFail, _ = strconv.ParseInt(v, 10, 64)
 	}
