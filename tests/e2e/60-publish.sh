@@ -18,8 +18,8 @@ HNBUILD=${HNBUILD:-$PWD/hnbuild}
 work=$(mktemp -d /var/tmp/hnbuild-e2e-publish-XXXXXX)
 sim_pid=""
 cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2> /dev/null || true
 	exec 8>&- 2> /dev/null || true
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2> /dev/null && wait "$sim_pid" 2> /dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
