@@ -27,6 +27,7 @@
 #include "signals.h"
 #include "strbuf.h"
 #include "util.h"
+#include "vsphere.h"
 
 struct build {
 	const struct build_spec *spec;
@@ -47,6 +48,7 @@ struct build {
 	char *nvram;
 	enum accel_kind accel;
 	struct machine *vm;        /* the VM running now, if any */
+	char *ova;                 /* the exported OVA, for publish */
 	/* provision */
 	char *nodeadm;             /* the verified nodeadm binary */
 	char *nodeadm_sha256;
@@ -384,10 +386,26 @@ static int stage_export(struct build *b)
 		return r;
 	for (size_t i = 0; i < er.n_files; i++) {
 		strv_push(&b->res->outputs, er.files[i].path);
+		if (!strcmp(er.files[i].format, "ova"))
+			str_set(&b->ova, er.files[i].path);
 		log_info("export: %s (%llu bytes, sha256 %s)", er.files[i].path,
 			 (unsigned long long)er.files[i].size, er.files[i].sha256);
 	}
 	export_result_free(&er);
+	return 0;
+}
+
+/* ---- publish ---- */
+
+static int stage_publish(struct build *b)
+{
+	struct vsphere_publish_result pr;
+	int r = vsphere_publish(&b->spec->vsphere, b->ova, NULL, &pr);
+	if (r < 0)
+		return r;
+	log_info("publish: %s %s in vCenter %s (%llu bytes in %.0f s)", pr.template_ ? "template" : "VM",
+		 pr.inventory_path, pr.vcenter, (unsigned long long)pr.bytes, pr.seconds);
+	vsphere_publish_result_free(&pr);
 	return 0;
 }
 
@@ -448,6 +466,7 @@ static void build_cleanup(struct build *b, bool failed)
 	free(b->cmdline);
 	free(b->disk);
 	free(b->nvram);
+	free(b->ova);
 	free(b->nodeadm);
 	free(b->nodeadm_sha256);
 	free(b->nodeadm_url);
@@ -478,6 +497,8 @@ int build_run(const struct build_spec *spec, const struct build_env *env, struct
 		r = run_stage(&b, "generalize", stage_generalize);
 	if (r >= 0)
 		r = run_stage(&b, "export", stage_export);
+	if (r >= 0 && spec->publish)
+		r = run_stage(&b, "publish", stage_publish);
 
 	build_cleanup(&b, r < 0);
 	return r;

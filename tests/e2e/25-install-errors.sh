@@ -1,0 +1,89 @@
+#!/bin/sh
+# 25-install-errors.sh — what a build does with bad input and failures:
+# wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
+# of the other arch or OS, an unreachable URL, an installer failure (named
+# step and console tail), a timeout, and SIGINT during the install (nothing
+# left: no domain, no temp file).
+. "$(dirname "$0")/lib.sh"
+
+U=$FIXTURES/ubuntu24-amd64.iso
+FLAGS=$(test_build_flags)
+OUT=$T/out-images
+
+say "wrong digest: exit 3, the ISO is not used, no VM started"
+expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$U" \
+	--iso-checksum sha256:0000000000000000000000000000000000000000000000000000000000000000 $FLAGS --output-dir "$OUT"
+expect_out "digest"
+no_domains
+no_temp_files
+
+say "truncated ISO and a file that is no ISO: exit 3"
+head -c 40000 "$U" > "$T/truncated.iso"
+expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$T/truncated.iso" --iso-checksum none $FLAGS --output-dir "$OUT"
+head -c 2000000 /dev/urandom > "$T/random.iso"
+expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$T/random.iso" --iso-checksum none $FLAGS --output-dir "$OUT"
+no_domains
+
+say "an ISO of the other arch, and of the other OS: exit 3 naming both"
+expect_rc 3 "$HNBUILD" build --os ubuntu24 --arch amd64 --iso "$FIXTURES/ubuntu24-arm64.iso" --iso-checksum none \
+	$FLAGS --output-dir "$OUT"
+expect_out "arm64"
+expect_out "--arch amd64"
+RH_USERNAME=u RH_PASSWORD=pass-word expect_rc 3 "$HNBUILD" build --os rhel9 --iso "$U" --iso-checksum none \
+	$FLAGS --output-dir "$OUT"
+expect_out "rhel9"
+no_domains
+
+say "unreachable URL: exit 1 with the URL, nothing left"
+expect_rc 1 "$HNBUILD" build --os ubuntu24 --iso https://127.0.0.1:1/ubuntu.iso \
+	--iso-checksum sha256:0000000000000000000000000000000000000000000000000000000000000000 $FLAGS --output-dir "$OUT"
+expect_out "127.0.0.1:1"
+no_domains
+no_temp_files
+
+say "installer failure: an autoinstall that fails the schema"
+cat > "$T/bad-autoinstall.yaml" <<'EOY'
+#cloud-config
+autoinstall:
+  version: 1
+  storage:
+    layout:
+      name: direct
+  shutdown: sometimes
+EOY
+expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --autoinstall "$T/bad-autoinstall.yaml" \
+	--output-dir "$OUT"
+cat "$T/out" | tail -n 15
+expect_out "installer failed"
+expect_out "autoinstall config did not validate"
+expect_out "console (last lines)"
+no_domains
+no_temp_files
+[ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2" ] || die "an output was written by a failed build"
+
+say "timeout: --timeout 20s ends the install with exit 1"
+expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --timeout 20s --output-dir "$OUT"
+expect_out "did not finish within 20 s"
+no_domains
+no_temp_files
+
+say "SIGINT during the install: exit 130, nothing left"
+"$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --output-dir "$OUT" > "$T/int.out" 2>&1 &
+B=$!
+CHILD_PIDS=$B
+for _ in $(seq 120); do
+	grep -q "install: .* booting" "$T/int.out" && break
+	sleep 1
+done
+grep -q "booting" "$T/int.out" || { cat "$T/int.out"; die "the install did not start"; }
+sleep 5
+virsh -c qemu:///system list --name | grep -q hnbuild- || die "no install domain while installing"
+kill -INT $B
+wait $B
+rc=$?
+CHILD_PIDS=""
+cat "$T/int.out" | tail -n 3
+[ $rc = 130 ] || die "expected exit 130 after SIGINT, got $rc"
+no_domains
+no_temp_files
+say "PASS"
