@@ -4,7 +4,8 @@
 # `autoinstall` on the kernel command line) installs and powers off, and the
 # disk then boots alone to a login prompt and sshd; a schema violation and a
 # missing `autoinstall` argument stop the install with subiquity's lines.
-# FIXTURE_ARCHES="amd64 arm64" (default) picks arches; FIXTURE_TEST_FULL=1
+# FIXTURE_ARCHES="amd64 arm64" (default) picks arches, run in parallel
+# (FIXTURE_SERIAL=1: one after the other); FIXTURE_TEST_FULL=1
 # also installs amd64 in UEFI mode (default: BIOS only).
 set -u
 . "$(dirname "$0")/../fixtures/testlib.sh"
@@ -87,6 +88,12 @@ autoinstall:
     - curtin in-target --target=/target -- sh -c 'echo late-ok > /etc/fixture-late'
   shutdown: poweroff"
 
+bad_doc="#cloud-config
+autoinstall:
+  version: 1
+  identity: {hostname: bad, username: ubuntu}
+  shutdown: halt"
+
 # guest_check NAME PORT — what the install left, seen over SSH with the key
 guest_check() {
 	ssh -q -i "$T/key" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
@@ -95,32 +102,35 @@ guest_check() {
 		 grep -q console= /proc/cmdline && test -s /etc/machine-id && ls /etc/ssh/ssh_host_ed25519_key.pub' >/dev/null
 }
 
-for a in $ARCHES; do
-	ISO=$FIXTURES/out/ubuntu24-$a.iso
-	extract "$ISO" /casper/vmlinuz "$T/vmlinuz-$a"
-	extract "$ISO" /casper/initrd "$T/initrd-$a"
-	case $a in amd64) con=ttyS0,115200 ;; arm64) con=ttyAMA0 ;; esac
-	if [ "$a" = amd64 ]; then
-		seed bios "$bios_doc"
-		install_and_boot u-bios amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" "autoinstall console=$con" "$T/bios.seed.iso" "$OK"
-		if [ "${FIXTURE_TEST_FULL:-0}" = 1 ]; then
-			seed uefi "$uefi_doc"
-			install_and_boot u-uefi amd64 uefi "$T/vmlinuz-$a" "$T/initrd-$a" "autoinstall console=$con" "$T/uefi.seed.iso" "$OK"
-		fi
-		# a schema violation: identity without a password, an unknown shutdown mode
-		seed bad "#cloud-config
-autoinstall:
-  version: 1
-  identity: {hostname: bad, username: ubuntu}
-  shutdown: halt"
-		install_fails u-invalid amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" "autoinstall console=$con" "$T/bad.seed.iso" \
-			'autoinstall config did not validate' 'Traceback \(most recent call last\):' 'finish: subiquity/.*: FAIL: '
-		# no `autoinstall` argument: subiquity asks for confirmation; the fixture does not install
-		install_fails u-noconfirm amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" "console=$con" "$T/bios.seed.iso" \
-			'Continue with autoinstall\? \(yes\|no\)' 'not installing'
-	else
-		seed arm "$direct_doc"
-		install_and_boot u-arm64 arm64 uefi "$T/vmlinuz-$a" "$T/initrd-$a" "autoinstall console=$con" "$T/arm.seed.iso" "$OK"
+leg_amd64() {
+	ISO=$FIXTURES/out/ubuntu24-amd64.iso
+	extract "$ISO" /casper/vmlinuz "$T/vmlinuz-amd64"
+	extract "$ISO" /casper/initrd "$T/initrd-amd64"
+	con=ttyS0,115200
+	seed bios "$bios_doc"
+	install_and_boot u-bios amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" "autoinstall console=$con" "$T/bios.seed.iso" "$OK"
+	if [ "${FIXTURE_TEST_FULL:-0}" = 1 ]; then
+		seed uefi "$uefi_doc"
+		install_and_boot u-uefi amd64 uefi "$T/vmlinuz-amd64" "$T/initrd-amd64" "autoinstall console=$con" "$T/uefi.seed.iso" "$OK"
 	fi
-done
+	# a schema violation: identity without a password, an unknown shutdown mode
+	seed bad "$bad_doc"
+	install_fails u-invalid amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" "autoinstall console=$con" "$T/bad.seed.iso" \
+		'autoinstall config did not validate' 'Traceback \(most recent call last\):' 'finish: subiquity/.*: FAIL: '
+	# no `autoinstall` argument: subiquity asks for confirmation; the fixture does not install
+	install_fails u-noconfirm amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" "console=$con" "$T/bios.seed.iso" \
+		'Continue with autoinstall\? \(yes\|no\)' 'not installing'
+}
+
+leg_arm64() {
+	ISO=$FIXTURES/out/ubuntu24-arm64.iso
+	extract "$ISO" /casper/vmlinuz "$T/vmlinuz-arm64"
+	extract "$ISO" /casper/initrd "$T/initrd-arm64"
+	con=ttyAMA0
+	seed arm "$direct_doc"
+	install_and_boot u-arm64 arm64 uefi "$T/vmlinuz-arm64" "$T/initrd-arm64" "autoinstall console=$con" "$T/arm.seed.iso" "$OK"
+}
+
+# shellcheck disable=SC2086
+run_legs $ARCHES
 say "PASS: Ubuntu-like fixtures ($ARCHES) in $(($(date +%s) - T0)) s"

@@ -65,34 +65,43 @@ guest_check() {
 		 grep -q console= /proc/cmdline && id -nG | grep -qw wheel' >/dev/null
 }
 
-for a in $ARCHES; do
-	ISO=$FIXTURES/out/rhel9-$a.iso
-	case $a in amd64) CON=ttyS0,115200 RA=x86_64 ;; arm64) CON=ttyAMA0 RA=aarch64 ;; esac
+leg_amd64() {
+	ISO=$FIXTURES/out/rhel9-amd64.iso
+	CON=ttyS0,115200 RA=x86_64
 	LABEL=RHEL-9-4-0-BaseOS-$RA
-	extract "$ISO" /images/pxeboot/vmlinuz "$T/vmlinuz-$a"
-	extract "$ISO" /images/pxeboot/initrd.img "$T/initrd-$a"
+	extract "$ISO" /images/pxeboot/vmlinuz "$T/vmlinuz-amd64"
+	extract "$ISO" /images/pxeboot/initrd.img "$T/initrd-amd64"
 	ARGS="inst.stage2=hd:LABEL=$LABEL inst.ks=hd:LABEL=OEMDRV:/ks.cfg inst.text console=$CON"
-	if [ "$a" = amd64 ]; then
-		# UEFI: GPT with /boot/efi and biosboot, xfs / (hnbuild's explicit layout)
-		seed uefi "part /boot/efi --fstype=efi --size=600
-part biosboot --fstype=biosboot --size=1
-part / --fstype=xfs --grow"
-		install_and_boot r-uefi amd64 uefi "$T/vmlinuz-$a" "$T/initrd-$a" "$ARGS" "$T/uefi.seed.iso" "$OK"
-		if [ "${FIXTURE_TEST_FULL:-0}" = 1 ]; then
-			seed bios "autopart --type=plain --noswap"
-			install_and_boot r-bios amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" "$ARGS" "$T/bios.seed.iso" "$OK"
-		fi
-		# a typo'd command: anaconda's kickstart error, nothing installed
-		seed bad "autopartt --type=plain"
-		install_fails r-unknown amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" "$ARGS" "$T/bad.seed.iso" \
-			'The following problem occurred on line [0-9]+ of the kickstart file:' 'Unknown command: autopartt'
-		# no inst.stage2: the installer cannot find its image
-		install_fails r-nostage2 amd64 bios "$T/vmlinuz-$a" "$T/initrd-$a" \
-			"inst.ks=hd:LABEL=OEMDRV:/ks.cfg inst.text console=$CON" "$T/uefi.seed.iso" 'Could not boot'
-	else
-		seed arm "part /boot/efi --fstype=efi --size=600
-part / --fstype=ext4 --grow"
-		install_and_boot r-arm64 arm64 uefi "$T/vmlinuz-$a" "$T/initrd-$a" "$ARGS" "$T/arm.seed.iso" "$OK"
+	# UEFI: GPT with /boot/efi and biosboot, xfs / (hnbuild's explicit layout)
+	seed uefi "part /boot/efi --fstype=efi --size=600
+	part biosboot --fstype=biosboot --size=1
+	part / --fstype=xfs --grow"
+	install_and_boot r-uefi amd64 uefi "$T/vmlinuz-amd64" "$T/initrd-amd64" "$ARGS" "$T/uefi.seed.iso" "$OK"
+	if [ "${FIXTURE_TEST_FULL:-0}" = 1 ]; then
+		seed bios "autopart --type=plain --noswap"
+		install_and_boot r-bios amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" "$ARGS" "$T/bios.seed.iso" "$OK"
 	fi
-done
+	# a typo'd command: anaconda's kickstart error, nothing installed
+	seed bad "autopartt --type=plain"
+	install_fails r-unknown amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" "$ARGS" "$T/bad.seed.iso" \
+		'The following problem occurred on line [0-9]+ of the kickstart file:' 'Unknown command: autopartt'
+	# no inst.stage2: the installer cannot find its image
+	install_fails r-nostage2 amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" \
+		"inst.ks=hd:LABEL=OEMDRV:/ks.cfg inst.text console=$CON" "$T/uefi.seed.iso" 'Could not boot'
+}
+
+leg_arm64() {
+	ISO=$FIXTURES/out/rhel9-arm64.iso
+	CON=ttyAMA0 RA=aarch64
+	LABEL=RHEL-9-4-0-BaseOS-$RA
+	extract "$ISO" /images/pxeboot/vmlinuz "$T/vmlinuz-arm64"
+	extract "$ISO" /images/pxeboot/initrd.img "$T/initrd-arm64"
+	ARGS="inst.stage2=hd:LABEL=$LABEL inst.ks=hd:LABEL=OEMDRV:/ks.cfg inst.text console=$CON"
+	seed arm "part /boot/efi --fstype=efi --size=600
+	part / --fstype=ext4 --grow"
+	install_and_boot r-arm64 arm64 uefi "$T/vmlinuz-arm64" "$T/initrd-arm64" "$ARGS" "$T/arm.seed.iso" "$OK"
+}
+
+# shellcheck disable=SC2086
+run_legs $ARCHES
 say "PASS: RHEL-like fixtures ($ARCHES) in $(($(date +%s) - T0)) s"
