@@ -35,13 +35,81 @@ static void strv_freep(char ***v)
 	strv_free(*v);
 }
 
+/* Secrets must not survive in free blocks: what generalize removes or
+ * truncates is overwritten with zeros in place first (ext4 and xfs
+ * overwrite in place) and synced, so that the data blocks freed hold zeros
+ * even without zeroing all free space. Files above this are only removed. */
+#define WIPE_MAX (64u << 20)
+#define WIPE_CHUNK (1u << 20)
+
+static int wipe_file(guestfs_h *g, const char *path, long long size)
+{
+	static const char zeros[WIPE_CHUNK];
+	if (size <= 0)
+		return 0;
+	if (size > WIPE_MAX) {
+		log_debug("generalize: %s is %lld bytes: removed without overwriting", path, size);
+		return 0;
+	}
+	for (long long off = 0; off < size; off += WIPE_CHUNK) {
+		size_t n = size - off < WIPE_CHUNK ? (size_t)(size - off) : WIPE_CHUNK;
+		if (guestfs_pwrite(g, path, zeros, n, off) < 0)
+			return err_fail(-EIO, "Generalize: cannot overwrite %s: %s", path, guestimg_error(g));
+	}
+	return 1;
+}
+
+/* Overwrite every regular file at or under path; 1 when any was. */
+static int wipe_tree(guestfs_h *g, const char *path)
+{
+	long long size = guestimg_file_size(g, path);
+	if (size >= 0)
+		return wipe_file(g, path, size);
+	if (!guestimg_is_dir(g, path))
+		return 0;
+	char **found = guestfs_find(g, path);
+	if (!found)
+		return err_fail(-EIO, "Generalize: cannot list %s: %s", path, guestimg_error(g));
+	int r = 0;
+	for (char **p = found; *p && r >= 0; p++) {
+		_cleanup_free_ char *sub = path_join(path, *p);
+		int w = wipe_file(g, sub, guestimg_file_size(g, sub));
+		r = w < 0 ? w : (r || w);
+	}
+	free_guestfs_strv(found);
+	return r;
+}
+
+/* Page cache of an unlinked file is dropped unwritten: sync the zeros out
+ * before the removal or truncation frees the blocks. */
+static int wipe_and_sync(guestfs_h *g, const char *path)
+{
+	int r = wipe_tree(g, path);
+	if (r > 0 && guestfs_sync(g) < 0)
+		return err_fail(-EIO, "Generalize: sync failed: %s", guestimg_error(g));
+	return r < 0 ? r : 0;
+}
+
 static int rm_path(guestfs_h *g, const char *path)
 {
 	if (!guestimg_exists(g, path))
 		return 0;
+	int r = wipe_and_sync(g, path);
+	if (r < 0)
+		return r;
 	if (guestfs_rm_rf(g, path) < 0)
 		return err_fail(-EIO, "Generalize: cannot remove %s: %s", path, guestimg_error(g));
 	log_debug("generalize: removed %s", path);
+	return 0;
+}
+
+static int truncate_path(guestfs_h *g, const char *path)
+{
+	int r = wipe_and_sync(g, path);
+	if (r < 0)
+		return r;
+	if (guestfs_truncate(g, path) < 0)
+		return err_fail(-EIO, "Generalize: cannot truncate %s: %s", path, guestimg_error(g));
 	return 0;
 }
 
@@ -68,14 +136,18 @@ static int edit_lines(guestfs_h *g, const char *path, line_fn fn, void *ctx, boo
 		return err_fail(-EIO, "Generalize: cannot read %s: %s", path, guestimg_error(g));
 	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
 	sb_init(&out);
-	bool empty = true;
+	bool empty = true, changed = false;
 	for (char *line = data; *line;) {
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
 		size_t before = out.len;
-		if (fn(line, &out, ctx)) {
+		if (!fn(line, &out, ctx)) {
+			changed = true;
+		} else {
 			const char *kept = out.buf + before;
+			if (strcmp(kept, line))
+				changed = true;
 			const char *p = kept + strspn(kept, " \t");
 			if (*p && *p != '#')
 				empty = false;
@@ -88,8 +160,13 @@ static int edit_lines(guestfs_h *g, const char *path, line_fn fn, void *ctx, boo
 	}
 	if (empty_out)
 		*empty_out = empty;
-	if (out.len == len && !memcmp(out.buf, data, len))
+	(void)len;
+	if (!changed)
 		return 0;
+	/* the old text (a password hash, a key) must not stay in freed blocks */
+	r = wipe_and_sync(g, path);
+	if (r < 0)
+		return r;
 	if (guestfs_write(g, path, out.buf, out.len) < 0)
 		return err_fail(-EIO, "Generalize: cannot rewrite %s: %s", path, guestimg_error(g));
 	log_debug("generalize: edited %s", path);
@@ -349,8 +426,8 @@ static int apply_rules(guestfs_h *g)
 		for (char **p = paths; p && *p && r >= 0; p++) {
 			if (rules[i].scrub == HYGIENE_SCRUB_REMOVE) {
 				r = rm_path(g, *p);
-			} else if (guestimg_is_file(g, *p) && guestfs_truncate(g, *p) < 0) {
-				r = err_fail(-EIO, "Generalize: cannot truncate %s: %s", *p, guestimg_error(g));
+			} else if (guestimg_is_file(g, *p)) {
+				r = truncate_path(g, *p);
 			}
 		}
 		strv_free(paths);
@@ -398,8 +475,7 @@ static int scrub_logs(guestfs_h *g)
 			r = rm_path(g, path);
 			removed++;
 		} else if (size > 0) {
-			if (guestfs_truncate(g, path) < 0)
-				r = err_fail(-EIO, "Generalize: cannot truncate %s: %s", path, guestimg_error(g));
+			r = truncate_path(g, path);
 			truncated++;
 		}
 	}
@@ -573,6 +649,10 @@ static int label_new_files(guestfs_h *g, char **created)
 
 int generalize_zero_free_space(guestfs_h *g)
 {
+	/* blocks freed in the running journal transaction cannot be allocated
+	 * or trimmed yet: commit it first */
+	if (guestfs_sync(g) < 0)
+		return err_fail(-EIO, "Generalize: sync failed: %s", guestimg_error(g));
 	char **mps = guestfs_mountpoints(g);
 	if (!mps)
 		return err_fail(-EIO, "Generalize: cannot list mountpoints: %s", guestimg_error(g));
@@ -581,13 +661,19 @@ int generalize_zero_free_space(guestfs_h *g)
 	int r = 0;
 	for (size_t i = 0; mps[i] && mps[i + 1] && r >= 0; i += 2) {
 		const char *mp = mps[i + 1];
-		/* zeroes first (readable as zeros in any format), then discard
-		 * them so the image does not grow to its full size */
+		/* Discarding free space through the image (qcow2 or sparse raw
+		 * with discard) frees it in the image and reads back as zeros,
+		 * and takes seconds; writing zeros takes minutes per GiB under
+		 * TCG, so it is the fallback only. */
+		if (can_trim && guestfs_fstrim(g, mp, -1) == 0) {
+			log_debug("generalize: trimmed the free space of %s", mp);
+			continue;
+		}
+		if (can_trim)
+			log_debug("generalize: fstrim %s: %s; writing zeros instead", mp, guestimg_error(g));
 		if (guestfs_zero_free_space(g, mp) < 0)
 			r = err_fail(-EIO, "Generalize: cannot zero the free space of %s (%s): %s", mp, mps[i],
 				     guestimg_error(g));
-		else if (can_trim && guestfs_fstrim(g, mp, -1) < 0)
-			log_debug("generalize: fstrim %s: %s", mp, guestimg_error(g));
 	}
 	free_guestfs_strv(mps);
 	return r;
@@ -640,6 +726,9 @@ int generalize_guest(guestfs_h *g, const struct generalize_params *p)
 
 int generalize_disk(const struct generalize_params *p)
 {
+	const char *user = p->build_user && *p->build_user ? p->build_user : CREDENTIAL_DEFAULT_USER;
+	if (credential_check_user_name(user) < 0)
+		return err_usage("Generalize: '%s' is not a valid build user name", user);
 	const char *format = p->format ? p->format : "qcow2";
 	struct guestimg_open_params op = {
 	    .disk = p->disk, .format = format, .readonly = false, .discard = true, .kvm = p->kvm};
