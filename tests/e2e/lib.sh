@@ -73,3 +73,74 @@ test_build_flags() {
 guest_file() {
 	virt-cat -a "$1" "$2" 2>/dev/null
 }
+
+# run_build LOG ARGS... — hnbuild build ARGS in the background, sampling every
+# process's argv into $T/argv while it runs; returns its exit code.
+run_build() {
+	_log=$1
+	shift
+	"$HNBUILD" build "$@" > "$_log" 2>&1 &
+	_b=$!
+	CHILD_PIDS=$_b
+	while kill -0 $_b 2>/dev/null; do
+		ps -eo args >> "$T/argv" 2>/dev/null
+		sleep 1
+	done
+	wait $_b
+	_rc=$?
+	CHILD_PIDS=""
+	tail -n 20 "$_log"
+	return $_rc
+}
+
+# check_outputs BASE EXT... — every output exists, SHA256SUMS and manifest.json hold
+check_outputs() {
+	_base=$1
+	shift
+	for _e in "$@"; do
+		[ -s "$_base.$_e" ] || die "missing output $_base.$_e"
+	done
+	(cd "$(dirname "$_base")" && sha256sum -c --quiet SHA256SUMS) || die "SHA256SUMS does not match the outputs"
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$(dirname "$_base")/manifest.json" ||
+		die "manifest.json is missing or not JSON"
+}
+
+# check_tracker IMAGE WORD... — what nodeadm install was asked, from its tracker
+check_tracker() {
+	_img=$1
+	shift
+	guest_file "$_img" /opt/nodeadm/tracker > "$T/tracker" || die "no /opt/nodeadm/tracker in the image"
+	cat "$T/tracker"
+	for _w in "$@"; do
+		grep -q -- "$_w" "$T/tracker" || die "tracker lacks '$_w'"
+	done
+}
+
+# check_clean IMAGE — what generalize must have removed, checked independently
+check_clean() {
+	[ -z "$(guest_file "$1" /etc/machine-id)" ] || die "/etc/machine-id is not empty"
+	virt-ls -a "$1" /etc/ssh 2>/dev/null | grep -q ssh_host_ && die "SSH host keys left in the image"
+	virt-ls -a "$1" /var/log 2>/dev/null | grep -qx installer && die "/var/log/installer left in the image"
+	virt-ls -a "$1" /root 2>/dev/null | grep -q -- '-ks.cfg' && die "kickstart copies left in /root"
+	guest_file "$1" /etc/passwd | grep -q '^hnbuild:' && die "build user left in /etc/passwd"
+	"$HNBUILD" inspect "$1" > "$T/inspect" 2>&1 || { cat "$T/inspect"; die "hnbuild inspect reports findings"; }
+}
+
+# check_canaries RAW_IMAGE LOG... CANARY... — after "--": no canary anywhere
+check_canaries() {
+	_raw=$1
+	shift
+	_logs=""
+	while [ "$1" != "--" ]; do
+		_logs="$_logs $1"
+		shift
+	done
+	shift
+	for _c in "$@"; do
+		grep -a -q -- "$_c" "$_raw" && die "canary $_c found in the image bytes"
+		# shellcheck disable=SC2086
+		grep -q -- "$_c" $_logs && die "canary $_c found in the build output/log"
+		grep -q -- "$_c" "$T/argv" && die "canary $_c found in a process's argv"
+	done
+	return 0
+}

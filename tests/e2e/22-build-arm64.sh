@@ -1,0 +1,28 @@
+#!/bin/sh
+# 22-build-arm64.sh — hnbuild end to end for arm64 (aarch64 `virt`, AAVMF
+# UEFI, TCG on this x86 host) on the Ubuntu-like and the RHEL-like fixture:
+# the arm64 nodeadm is fetched ({arch} in the mirror URL) and installed,
+# and the image is clean.
+. "$(dirname "$0")/lib.sh"
+
+start_nodeadm_server
+mkdir -p "$T/www/arm64"
+cp "$T/www/nodeadm" "$T/www/nodeadm.sha256" "$T/www/arm64/"
+for os in ubuntu24 rhel9; do
+	OUT=$IMAGES/$os-arm64
+	rm -rf "$OUT"
+	BASE=$OUT/eks-hybrid-$os-arm64-k8s1.31
+	say "building $os arm64"
+	RH_USERNAME=builder-account RH_PASSWORD=Rh-Canary-Arm-77 run_build "$T/build-$os.out" --os $os --arch arm64 \
+		$(iso_flags $os arm64) $(test_build_flags) --timeout 90m \
+		--nodeadm-url "http://127.0.0.1:$SERVER_PORT/{arch}/nodeadm" --format qcow2 --output-dir "$OUT" ||
+		die "$os arm64 build failed with exit $?"
+	check_outputs "$BASE" qcow2
+	[ "$(virt-inspector -a "$BASE.qcow2" 2>/dev/null | grep -o '<arch>[^<]*' | head -1)" = "<arch>aarch64" ] ||
+		die "the $os arm64 image is not aarch64"
+	check_tracker "$BASE.qcow2" "kubernetes=1.31" "credential_provider=ssm"
+	check_clean "$BASE.qcow2"
+	no_domains
+done
+no_temp_files
+say "PASS"

@@ -1,0 +1,103 @@
+#!/bin/sh
+# 30-boot-and-join.sh — the image built by 20-build-ubuntu-amd64.sh boots
+# alone (a copy-on-write overlay; the shared image is only read):
+#  1. with a NoCloud seed made from `hnbuild userdata` output: cloud-init
+#     writes the NodeConfig and the fake `nodeadm init` runs with it;
+#  2. with a plain /etc/eks/nodeadm/nodeConfig.yaml and no seed: the
+#     first-boot unit runs `nodeadm init`.
+# Each boot gets a new machine-id, a login prompt and SSH host keys.
+. "$(dirname "$0")/lib.sh"
+
+BASE=${IMAGE:-$IMAGES/ubuntu24-amd64/eks-hybrid-ubuntu24-amd64-k8s1.30.qcow2}
+[ -s "$BASE" ] || die "no image at $BASE: run tests/e2e/20-build-ubuntu-amd64.sh first"
+
+# boot OVERLAY CONSOLE [SEED] — boot until cloud-init/nodeadm settle, then stop
+boot() {
+	_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
+	_seed=""
+	[ -n "${3:-}" ] && _seed="-drive if=none,id=cd0,media=cdrom,readonly=on,file=$3 -device ide-cd,drive=cd0,bus=ide.0"
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -accel tcg -M q35 -cpu max -m 2048 -smp 2 \
+		-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+		-drive if=pflash,format=raw,file="$T/vars.fd" $_seed \
+		-drive if=none,id=hd0,format=qcow2,file="$1" -device virtio-blk-pci,drive=hd0 \
+		-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$_port-:22 -device virtio-net-pci,netdev=n0 \
+		-display none -vga none -monitor none -no-reboot -serial file:"$2" &
+	_q=$!
+	CHILD_PIDS=$_q
+	_ok=""
+	for _ in $(seq 600); do
+		if grep -q "login:" "$2" 2>/dev/null && grep -q "hnbuild-test: nodeadm settled" "$2" 2>/dev/null; then
+			_ok=1
+			break
+		fi
+		kill -0 $_q 2>/dev/null || break
+		sleep 1
+	done
+	# SSH answers (host keys were made at this boot).
+	_banner=$(python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $_port), 10); print(s.recv(64).decode(errors='replace'))" 2>/dev/null)
+	kill $_q 2>/dev/null
+	wait $_q 2>/dev/null
+	CHILD_PIDS=""
+	[ -n "$_ok" ] || { tail -n 40 "$2"; die "the image did not reach a login prompt with nodeadm settled"; }
+	case "$_banner" in SSH-2.0-*) ;; *) die "no SSH banner on the forwarded port (got '$_banner')" ;; esac
+}
+
+# A unit in the overlay that prints a marker on the console once the
+# first-boot nodeadm work is over (whichever path ran it), so the test
+# knows when to look. It is added to the test's overlay only.
+add_settle_marker() {
+	cat > "$T/settle.service" <<'EOU'
+[Unit]
+Description=hnbuild test: report when nodeadm init work has settled
+After=cloud-final.service hnbuild-nodeadm-init.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'echo "hnbuild-test: nodeadm settled" > /dev/ttyS0'
+[Install]
+WantedBy=multi-user.target
+EOU
+	virt-copy-in -a "$1" "$T/settle.service" /etc/systemd/system/ || die "cannot add the test unit"
+	guestfish -a "$1" -i ln-sf /etc/systemd/system/settle.service \
+		/etc/systemd/system/multi-user.target.wants/settle.service || die "cannot enable the test unit"
+}
+
+say "1. cloud-init path: NoCloud seed from hnbuild userdata"
+printf 'Act-Canary-Join-0123456789abcdef\n' > "$T/code"
+"$HNBUILD" userdata --cluster e2e-cluster --region us-west-2 --ssm-activation-code-file "$T/code" \
+	--ssm-activation-id 0b7e0a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b --node-name node-a --format files \
+	--output-dir "$T/ud" > "$T/ud.out" 2>&1 || { cat "$T/ud.out"; die "hnbuild userdata failed"; }
+xorriso -as mkisofs -quiet -V CIDATA -J -r -o "$T/seed.iso" "$T/ud/node-a" 2>/dev/null || die "cannot make the seed"
+qemu-img create -q -f qcow2 -b "$BASE" -F qcow2 "$T/a.qcow2"
+add_settle_marker "$T/a.qcow2"
+boot "$T/a.qcow2" "$T/a.console" "$T/seed.iso"
+guest_file "$T/a.qcow2" /opt/nodeadm/tracker > "$T/tracker-a"
+grep "init" "$T/tracker-a" | grep -q "e2e-cluster" || { cat "$T/tracker-a"; die "nodeadm init did not run with the cluster from hnbuild userdata"; }
+[ -n "$(guest_file "$T/a.qcow2" /etc/machine-id)" ] || die "no new machine-id after boot"
+guest_file "$T/a.qcow2" /etc/hostname | grep -q node-a || die "hostname not set from the metadata"
+M1=$(guest_file "$T/a.qcow2" /etc/machine-id)
+
+say "2. plain file path: the first-boot unit"
+qemu-img create -q -f qcow2 -b "$BASE" -F qcow2 "$T/b.qcow2"
+add_settle_marker "$T/b.qcow2"
+cat > "$T/nodeConfig.yaml" <<'EOC'
+apiVersion: node.eks.aws/v1alpha1
+kind: NodeConfig
+spec:
+  cluster:
+    name: file-cluster
+    region: eu-central-1
+  hybrid:
+    ssm:
+      activationCode: Act-Canary-File-0123456789abcdef
+      activationId: 0b7e0a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b
+EOC
+guestfish -a "$T/b.qcow2" -i mkdir-p /etc/eks/nodeadm || die "cannot prepare the overlay"
+virt-copy-in -a "$T/b.qcow2" "$T/nodeConfig.yaml" /etc/eks/nodeadm/ || die "cannot add the NodeConfig"
+boot "$T/b.qcow2" "$T/b.console"
+guest_file "$T/b.qcow2" /opt/nodeadm/tracker > "$T/tracker-b"
+grep "init" "$T/tracker-b" | grep -q "file-cluster" || { cat "$T/tracker-b"; tail -n 30 "$T/b.console"; die "the first-boot unit did not run nodeadm init"; }
+M2=$(guest_file "$T/b.qcow2" /etc/machine-id)
+[ -n "$M2" ] && [ "$M1" != "$M2" ] || die "clones share a machine-id ($M1 / $M2)"
+say "PASS"
