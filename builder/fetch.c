@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "err.h"
 #include "log.h"
+#include "signals.h"
 #include "spec.h"
 #include "strbuf.h"
 #include "util.h"
@@ -119,6 +120,9 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	(void)ultotal;
 	(void)ulnow;
 	struct transfer *t = userdata;
+	/* Ctrl-C: stop the transfer; the caller reports the interruption. */
+	if (signals_interrupted())
+		return 1;
 	/* curl calls this often, also when nothing moved: report changes only. */
 	if (t->stage && dlnow > 0 && (uint64_t)dlnow != t->reported) {
 		t->reported = (uint64_t)dlnow;
@@ -179,6 +183,10 @@ static enum attempt_result attempt(const char *url, const char *shown, const str
 	}
 	if (rc == CURLE_OK)
 		return ATTEMPT_OK;
+	if (rc == CURLE_ABORTED_BY_CALLBACK && signals_interrupted()) {
+		*r = err_interrupted("the download");
+		return ATTEMPT_FATAL;
+	}
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
 	switch (rc) {
 	case CURLE_HTTP_RETURNED_ERROR:
