@@ -51,6 +51,7 @@ add_settle_marker() {
 	cat > "$T/settle.service" <<'EOU'
 [Unit]
 Description=hnbuild test: report when nodeadm init work has settled
+DefaultDependencies=no
 After=cloud-final.service hnbuild-nodeadm-init.service
 [Service]
 Type=oneshot
