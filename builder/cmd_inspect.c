@@ -35,8 +35,10 @@ struct report {
 
 static void report_free(struct report *r)
 {
-	char **s[] = {&r->os_id, &r->os_version, &r->os_pretty, &r->arch, &r->nodeadm_path, &r->nodeadm_version,
-		      &r->kubernetes, &r->credential_provider, &r->containerd_source, &r->region};
+	char **s[] = {&r->os_id,      &r->os_version,	       &r->os_pretty,
+		      &r->arch,	      &r->nodeadm_path,	       &r->nodeadm_version,
+		      &r->kubernetes, &r->credential_provider, &r->containerd_source,
+		      &r->region};
 	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
 		free(*s[i]);
 	strv_free(r->proxy);
@@ -59,7 +61,8 @@ static void print_help(void)
 	       "  --json              one JSON object on stdout instead of text\n"
 	       "  --format FMT        qcow2, raw, vmdk or ova (default: from the file's contents);\n"
 	       "                      an OVA's disk is extracted to a temporary file first\n"
-	       "  --build-user NAME   the build user that must be gone (default " CREDENTIAL_DEFAULT_USER ")\n"
+	       "  --build-user NAME   the build user that must be gone (default " CREDENTIAL_DEFAULT_USER
+	       ")\n"
 	       "  -h, --help          this help\n\n"
 	       "Uses TCG for the libguestfs appliance unless LIBGUESTFS_BACKEND_SETTINGS says\n"
 	       "otherwise (about 20-40 s).\n\n"
@@ -107,7 +110,8 @@ static int extract_ova_disk(const char *ova, const char *dir, char **disk_out)
 			break;
 		}
 		if (archive_read_data_into_fd(a, fd) != ARCHIVE_OK) {
-			r = err_verify(-EIO, "Cannot extract %s from %s: %s", name, ova, archive_error_string(a));
+			r = err_verify(-EIO, "Cannot extract %s from %s: %s", name, ova,
+				       archive_error_string(a));
 			break;
 		}
 		*disk_out = TAKE_PTR(path);
@@ -126,7 +130,8 @@ static int extract_ova_disk(const char *ova, const char *dir, char **disk_out)
 static char *os_release_value(const char *text, const char *key)
 {
 	size_t kl = strlen(key);
-	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (const char *line = text; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (strncmp(line, key, kl) || line[kl] != '=')
 			continue;
 		const char *v = line + kl + 1;
@@ -221,7 +226,8 @@ static void read_arch(guestfs_h *g, struct report *r)
 static void read_image(guestfs_h *g, struct report *r)
 {
 	_cleanup_free_ char *os = NULL;
-	if (guestimg_read(g, "/etc/os-release", &os, NULL) == 0 || guestimg_read(g, "/usr/lib/os-release", &os, NULL) == 0) {
+	if (guestimg_read(g, "/etc/os-release", &os, NULL) == 0 ||
+	    guestimg_read(g, "/usr/lib/os-release", &os, NULL) == 0) {
 		r->os_id = os_release_value(os, "ID");
 		r->os_version = os_release_value(os, "VERSION_ID");
 		r->os_pretty = os_release_value(os, "PRETTY_NAME");
@@ -267,8 +273,8 @@ static void print_text(const char *image, const char *format, const struct repor
 {
 	printf("image:               %s (%s)\n", image, format);
 	if (r->os_pretty || r->os_id)
-		printf("os:                  %s (id %s, version %s)\n", or_unknown(r->os_pretty), or_unknown(r->os_id),
-		       or_unknown(r->os_version));
+		printf("os:                  %s (id %s, version %s)\n", or_unknown(r->os_pretty),
+		       or_unknown(r->os_id), or_unknown(r->os_version));
 	else
 		printf("os:                  unknown (no /etc/os-release)\n");
 	printf("arch:                %s\n", or_unknown(r->arch));
@@ -278,7 +284,8 @@ static void print_text(const char *image, const char *format, const struct repor
 	else
 		printf("nodeadm:             not installed\n");
 	if (r->tracker_format) {
-		printf("kubernetes:          %s\n", r->kubernetes ? r->kubernetes : "not recorded by nodeadm");
+		printf("kubernetes:          %s\n",
+		       r->kubernetes ? r->kubernetes : "not recorded by nodeadm");
 		printf("credential provider: %s\n", or_unknown(r->credential_provider));
 		printf("containerd source:   %s\n", or_unknown(r->containerd_source));
 		if (r->region)
@@ -287,8 +294,9 @@ static void print_text(const char *image, const char *format, const struct repor
 		printf("nodeadm install:     not run (no /opt/nodeadm/tracker)\n");
 	}
 	printf("first-boot join:     %s\n", !r->unit_installed ? "not installed"
-					    : r->unit_enabled ? GENERALIZE_INIT_UNIT " (enabled)"
-							      : GENERALIZE_INIT_UNIT " (installed, not enabled)");
+					    : r->unit_enabled  ? GENERALIZE_INIT_UNIT " (enabled)"
+							       : GENERALIZE_INIT_UNIT
+						" (installed, not enabled)");
 	printf("cloud-init:          %s\n", !r->cloud_init_installed ? "not installed"
 					    : r->cloud_init_disabled ? "installed, disabled"
 								     : "installed, enabled");
@@ -347,7 +355,8 @@ static void print_json(const char *image, const char *format, const struct repor
 	json_key(&sb, "containerd_source", r->containerd_source, true);
 	json_key(&sb, "region", r->region, false);
 	sb_addf(&sb, "}, \"first_boot_unit\": {\"name\": \"%s\", \"installed\": %s, \"enabled\": %s}, ",
-		GENERALIZE_INIT_UNIT, r->unit_installed ? "true" : "false", r->unit_enabled ? "true" : "false");
+		GENERALIZE_INIT_UNIT, r->unit_installed ? "true" : "false",
+		r->unit_enabled ? "true" : "false");
 	sb_addf(&sb, "\"cloud_init\": {\"installed\": %s, \"enabled\": %s}, ",
 		r->cloud_init_installed ? "true" : "false",
 		r->cloud_init_installed && !r->cloud_init_disabled ? "true" : "false");
@@ -404,7 +413,8 @@ int cmd_inspect(int argc, char **argv)
 			err_usage("inspect: %s needs a value", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			err_usage("inspect: unknown flag '%s' (see hnbuild inspect --help)", argv[optind - 1]);
+			err_usage("inspect: unknown flag '%s' (see hnbuild inspect --help)",
+				  argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}

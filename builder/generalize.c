@@ -198,7 +198,7 @@ static bool field_is(const char *line, unsigned idx, const char *value)
 
 struct user_edit {
 	const char *user;
-	char *gid;         /* the user's primary gid from /etc/passwd */
+	char *gid;	    /* the user's primary gid from /etc/passwd */
 	bool private_group; /* a group named like the user with that gid was dropped */
 };
 
@@ -352,8 +352,8 @@ static int remove_build_user(guestfs_h *g, const char *user)
 	struct user_edit u = {.user = user, .gid = passwd_field(g, user, 3)};
 	_cleanup_free_ char *home = passwd_field(g, user, 5);
 	int r = 0;
-	static const char *const account_files[] = {"/etc/passwd", "/etc/shadow", "/etc/subuid", "/etc/subgid",
-						    "/etc/passwd-", "/etc/shadow-"};
+	static const char *const account_files[] = {"/etc/passwd", "/etc/shadow",  "/etc/subuid",
+						    "/etc/subgid", "/etc/passwd-", "/etc/shadow-"};
 	for (size_t i = 0; i < ARRAY_SIZE(account_files) && r >= 0; i++)
 		r = edit_lines(g, account_files[i], drop_user_line, &u, NULL);
 	if (r >= 0)
@@ -381,8 +381,8 @@ static int remove_build_user(guestfs_h *g, const char *user)
 		r = rm_path(g, home);
 	if (r >= 0)
 		r = rm_path(g, default_home);
-	const char *spool[] = {"/var/mail/", "/var/spool/mail/", "/var/spool/cron/crontabs/", "/var/spool/cron/",
-			       "/var/lib/AccountsService/users/"};
+	const char *spool[] = {"/var/mail/", "/var/spool/mail/", "/var/spool/cron/crontabs/",
+			       "/var/spool/cron/", "/var/lib/AccountsService/users/"};
 	for (size_t i = 0; i < ARRAY_SIZE(spool) && r >= 0; i++) {
 		_cleanup_free_ char *p = path_join(spool[i], user);
 		r = rm_path(g, p);
@@ -597,7 +597,8 @@ static int install_first_boot(guestfs_h *g, const struct generalize_params *p, c
 	if (p->family == FAMILY_UBUNTU) {
 		const char *text = embedded_get("builder/templates/nodeadm-init-ssh-hostkeys.service", NULL);
 		if (!text)
-			return err_fail(-ENOENT, "Template nodeadm-init-ssh-hostkeys.service is not built into hnbuild");
+			return err_fail(
+			    -ENOENT, "Template nodeadm-init-ssh-hostkeys.service is not built into hnbuild");
 		const char *path = "/etc/systemd/system/" GENERALIZE_HOSTKEYS_UNIT;
 		r = write_guest(g, path, text, 0644);
 		if (r >= 0)
@@ -641,7 +642,8 @@ static int label_new_files(guestfs_h *g, char **created)
 		}
 	if (ok)
 		return 0;
-	log_warn("generalize: cannot label the new files for SELinux here; the image relabels itself at first boot");
+	log_warn("generalize: cannot label the new files for SELinux here; the image relabels itself at "
+		 "first boot");
 	if (guestfs_touch(g, "/.autorelabel") < 0)
 		return err_fail(-EIO, "Generalize: cannot create /.autorelabel: %s", guestimg_error(g));
 	return 0;
@@ -672,8 +674,8 @@ int generalize_zero_free_space(guestfs_h *g)
 		if (can_trim)
 			log_debug("generalize: fstrim %s: %s; writing zeros instead", mp, guestimg_error(g));
 		if (guestfs_zero_free_space(g, mp) < 0)
-			r = err_fail(-EIO, "Generalize: cannot zero the free space of %s (%s): %s", mp, mps[i],
-				     guestimg_error(g));
+			r = err_fail(-EIO, "Generalize: cannot zero the free space of %s (%s): %s", mp,
+				     mps[i], guestimg_error(g));
 	}
 	free_guestfs_strv(mps);
 	return r;
@@ -693,9 +695,11 @@ int generalize_guest(guestfs_h *g, const struct generalize_params *p)
 	if (r >= 0 && !guestimg_exists(g, "/etc/machine-id") && guestfs_touch(g, "/etc/machine-id") < 0)
 		r = err_fail(-EIO, "Generalize: cannot create /etc/machine-id: %s", guestimg_error(g));
 	_cleanup_(strv_freep) char **created = NULL;
-	if (r >= 0 && guestimg_is_dir(g, "/var/lib/dbus") && !guestimg_exists(g, "/var/lib/dbus/machine-id")) {
+	if (r >= 0 && guestimg_is_dir(g, "/var/lib/dbus") &&
+	    !guestimg_exists(g, "/var/lib/dbus/machine-id")) {
 		if (guestfs_ln_s(g, "/etc/machine-id", "/var/lib/dbus/machine-id") < 0)
-			r = err_fail(-EIO, "Generalize: cannot link /var/lib/dbus/machine-id: %s", guestimg_error(g));
+			r = err_fail(-EIO, "Generalize: cannot link /var/lib/dbus/machine-id: %s",
+				     guestimg_error(g));
 		else
 			strv_push(&created, "/var/lib/dbus/machine-id");
 	}

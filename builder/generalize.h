@@ -21,18 +21,18 @@
 #define GENERALIZE_HOSTKEYS_UNIT "hnbuild-ssh-hostkeys.service"
 
 struct generalize_params {
-	const char *disk;             /* the provisioned disk, edited in place */
-	const char *format;           /* "qcow2" (default when NULL) or "raw" */
-	const char *build_user;       /* NULL = CREDENTIAL_DEFAULT_USER ("hnbuild") */
-	bool remove_build_user;       /* remove the account, home, mail, crontab, sudoers rules and group
-				       * memberships; false keeps the account with its password locked.
-				       * Lines with the build key (HYGIENE_BUILD_KEY_COMMENT) are removed
-				       * from every authorized_keys either way. */
+	const char *disk;	/* the provisioned disk, edited in place */
+	const char *format;	/* "qcow2" (default when NULL) or "raw" */
+	const char *build_user; /* NULL = CREDENTIAL_DEFAULT_USER ("hnbuild") */
+	bool remove_build_user; /* remove the account, home, mail, crontab, sudoers rules and group
+				 * memberships; false keeps the account with its password locked.
+				 * Lines with the build key (HYGIENE_BUILD_KEY_COMMENT) are removed
+				 * from every authorized_keys either way. */
 	enum os_family family;
-	bool zero_free_space;         /* zero free space and trim, for compact exports */
-	const char *proxy_for_image;  /* NULL or URL: the provision stage's proxy drop-ins are kept
-				       * (generalize never removes them; recorded in the log) */
-	bool kvm;                     /* appliance may use KVM (proved by a real boot); else TCG */
+	bool zero_free_space;	     /* zero free space and trim, for compact exports */
+	const char *proxy_for_image; /* NULL or URL: the provision stage's proxy drop-ins are kept
+				      * (generalize never removes them; recorded in the log) */
+	bool kvm;		     /* appliance may use KVM (proved by a real boot); else TCG */
 };
 
 /* Open the disk read-write, generalize it, shut down cleanly. Returns 0 or

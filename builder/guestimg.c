@@ -176,8 +176,8 @@ int guestimg_open(const struct guestimg_open_params *p, guestfs_h **out)
 	int r;
 	if (p->format && !p->readonly)
 		r = guestfs_add_drive_opts(g, p->disk, GUESTFS_ADD_DRIVE_OPTS_FORMAT, p->format,
-					   GUESTFS_ADD_DRIVE_OPTS_DISCARD, p->discard ? "besteffort" : "disable",
-					   -1);
+					   GUESTFS_ADD_DRIVE_OPTS_DISCARD,
+					   p->discard ? "besteffort" : "disable", -1);
 	else if (p->format)
 		r = guestfs_add_drive_opts(g, p->disk, GUESTFS_ADD_DRIVE_OPTS_FORMAT, p->format,
 					   GUESTFS_ADD_DRIVE_OPTS_READONLY, 1, -1);
@@ -192,7 +192,8 @@ int guestimg_open(const struct guestimg_open_params *p, guestfs_h **out)
 	}
 	log_debug("starting the libguestfs appliance for %s", p->disk);
 	if (guestfs_launch(g) < 0) {
-		r = err_fail(-EIO, "Cannot read the image %s (libguestfs launch): %s", p->disk, guestimg_error(g));
+		r = err_fail(-EIO, "Cannot read the image %s (libguestfs launch): %s", p->disk,
+			     guestimg_error(g));
 		guestfs_close(g);
 		return r;
 	}
@@ -217,7 +218,8 @@ int guestimg_close(guestfs_h *g)
 	guestfs_umount_all(g);
 	guestfs_sync(g);
 	if (guestfs_shutdown(g) < 0)
-		r = err_fail(-EIO, "libguestfs could not write the image back cleanly: %s", guestimg_error(g));
+		r = err_fail(-EIO, "libguestfs could not write the image back cleanly: %s",
+			     guestimg_error(g));
 	guestfs_close(g);
 	return r;
 }

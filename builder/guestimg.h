@@ -39,9 +39,9 @@ void guestimg_closep(guestfs_h **g);
 const char *guestimg_error(guestfs_h *g);
 
 /* Small helpers on an open, mounted image. Paths are guest paths. */
-bool guestimg_exists(guestfs_h *g, const char *path);    /* any type, symlinks not followed */
-bool guestimg_is_file(guestfs_h *g, const char *path);   /* regular file, not a symlink */
-bool guestimg_is_dir(guestfs_h *g, const char *path);    /* directory, not a symlink */
+bool guestimg_exists(guestfs_h *g, const char *path);  /* any type, symlinks not followed */
+bool guestimg_is_file(guestfs_h *g, const char *path); /* regular file, not a symlink */
+bool guestimg_is_dir(guestfs_h *g, const char *path);  /* directory, not a symlink */
 bool guestimg_is_symlink(guestfs_h *g, const char *path);
 /* Size of a regular file, or -1 when it is not one. */
 long long guestimg_file_size(guestfs_h *g, const char *path);

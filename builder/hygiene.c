@@ -16,87 +16,90 @@
 #include "util.h"
 
 static const struct hygiene_rule rules[] = {
-	/* identity of this one machine */
-	{"/etc/machine-id", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_TRUNCATE,
-	 "machine-id is set: every clone would share it (must be empty so systemd makes a new one)"},
-	{"/var/lib/dbus/machine-id", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE,
-	 "D-Bus machine-id copy: every clone would share it"},
-	{"/etc/ssh/ssh_host_*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "SSH host key: every clone would share it"},
-	{"/var/lib/systemd/random-seed", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "random seed"},
-	{"/var/lib/systemd/credential.secret", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "systemd credential key"},
-	{"/etc/udev/rules.d/70-persistent-net.rules", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "NIC names of the build VM"},
-	{"/var/lib/dhcp/*.leases", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
-	{"/var/lib/dhclient/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
-	{"/var/lib/NetworkManager/*.lease", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
-	{"/var/lib/NetworkManager/*.leases", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
-	{"/var/lib/systemd/network/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
+    /* identity of this one machine */
+    {"/etc/machine-id", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_TRUNCATE,
+     "machine-id is set: every clone would share it (must be empty so systemd makes a new one)"},
+    {"/var/lib/dbus/machine-id", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE,
+     "D-Bus machine-id copy: every clone would share it"},
+    {"/etc/ssh/ssh_host_*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "SSH host key: every clone would share it"},
+    {"/var/lib/systemd/random-seed", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "random seed"},
+    {"/var/lib/systemd/credential.secret", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "systemd credential key"},
+    {"/etc/udev/rules.d/70-persistent-net.rules", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE,
+     "NIC names of the build VM"},
+    {"/var/lib/dhcp/*.leases", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
+    {"/var/lib/dhclient/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
+    {"/var/lib/NetworkManager/*.lease", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
+    {"/var/lib/NetworkManager/*.leases", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
+    {"/var/lib/systemd/network/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
 
-	/* cloud-init: `cloud-init clean --logs --seed` and the installer's own settings */
-	{"/var/lib/cloud/*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "cloud-init state of the build VM: cloud-init would not run per instance on clones"},
-	{"/var/log/cloud-init*.log", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "cloud-init log of the build VM"},
-	{"/etc/cloud/cloud-init.disabled", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "cloud-init is disabled: guestinfo/NoCloud user-data would be ignored"},
-	{"/etc/cloud/cloud.cfg.d/99-installer.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "installer copy of the install data (subiquity cloud-init settings, build user)"},
-	{"/etc/cloud/cloud.cfg.d/90-installer-network.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "installer's network settings for cloud-init (the build VM's NIC)"},
-	{"/etc/cloud/cloud.cfg.d/subiquity-disable-cloudinit-networking.cfg", HYGIENE_TEST_PRESENT,
-	 HYGIENE_SCRUB_REMOVE, "installer setting that turns off cloud-init networking"},
+    /* cloud-init: `cloud-init clean --logs --seed` and the installer's own settings */
+    {"/var/lib/cloud/*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "cloud-init state of the build VM: cloud-init would not run per instance on clones"},
+    {"/var/log/cloud-init*.log", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE,
+     "cloud-init log of the build VM"},
+    {"/etc/cloud/cloud-init.disabled", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "cloud-init is disabled: guestinfo/NoCloud user-data would be ignored"},
+    {"/etc/cloud/cloud.cfg.d/99-installer.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "installer copy of the install data (subiquity cloud-init settings, build user)"},
+    {"/etc/cloud/cloud.cfg.d/90-installer-network.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "installer's network settings for cloud-init (the build VM's NIC)"},
+    {"/etc/cloud/cloud.cfg.d/subiquity-disable-cloudinit-networking.cfg", HYGIENE_TEST_PRESENT,
+     HYGIENE_SCRUB_REMOVE, "installer setting that turns off cloud-init networking"},
 
-	/* installer copies of the install data */
-	{"/var/log/installer", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "installer copy of the install data (autoinstall user-data, curtin logs)"},
-	{"/root/anaconda-ks.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "installer copy of the kickstart"},
-	{"/root/original-ks.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "installer copy of the kickstart"},
-	{"/root/initial-setup-ks.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "installer copy of the kickstart"},
-	{"/root/ks-post*.log", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "kickstart %post log"},
-	{"/var/log/anaconda", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "installer logs (hold the kickstart and its %post output)"},
+    /* installer copies of the install data */
+    {"/var/log/installer", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "installer copy of the install data (autoinstall user-data, curtin logs)"},
+    {"/root/anaconda-ks.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "installer copy of the kickstart"},
+    {"/root/original-ks.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "installer copy of the kickstart"},
+    {"/root/initial-setup-ks.cfg", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "installer copy of the kickstart"},
+    {"/root/ks-post*.log", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "kickstart %post log"},
+    {"/var/log/anaconda", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "installer logs (hold the kickstart and its %post output)"},
 
-	/* registrations */
-	{"/etc/pki/consumer/*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "RHSM consumer identity: every clone would be the same subscribed system"},
-	{"/etc/pki/entitlement/*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "RHSM entitlement certificate"},
-	{"/var/lib/rhsm/cache/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "RHSM cache"},
-	{"/var/lib/rhsm/facts/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "RHSM facts"},
-	{"/var/lib/amazon/ssm/registration", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "SSM registration: every clone would be the same managed node"},
-	{"/var/lib/amazon/ssm/Vault", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "SSM agent key vault"},
-	{"/var/lib/amazon/ssm/runtimeconfig", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "SSM runtime identity"},
+    /* registrations */
+    {"/etc/pki/consumer/*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "RHSM consumer identity: every clone would be the same subscribed system"},
+    {"/etc/pki/entitlement/*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "RHSM entitlement certificate"},
+    {"/var/lib/rhsm/cache/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "RHSM cache"},
+    {"/var/lib/rhsm/facts/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "RHSM facts"},
+    {"/var/lib/amazon/ssm/registration", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "SSM registration: every clone would be the same managed node"},
+    {"/var/lib/amazon/ssm/Vault", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE, "SSM agent key vault"},
+    {"/var/lib/amazon/ssm/runtimeconfig", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "SSM runtime identity"},
 
-	/* a join must happen on each clone, not in the image */
-	{"/etc/eks/nodeadm/nodeConfig.yaml", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "a NodeConfig (cluster join credentials) is baked into the image"},
-	{HYGIENE_NODEADM_MARKER, HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
-	 "nodeadm init already ran here: clones would skip their first-boot join"},
+    /* a join must happen on each clone, not in the image */
+    {"/etc/eks/nodeadm/nodeConfig.yaml", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "a NodeConfig (cluster join credentials) is baked into the image"},
+    {HYGIENE_NODEADM_MARKER, HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "nodeadm init already ran here: clones would skip their first-boot join"},
 
-	/* histories */
-	{"/root/.bash_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "shell history"},
-	{"/home/*/.bash_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "shell history"},
-	{"/root/.zsh_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "shell history"},
-	{"/home/*/.zsh_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "shell history"},
-	{"/root/.python_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "Python history"},
-	{"/home/*/.python_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "Python history"},
-	{"/root/.lesshst", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "less history"},
-	{"/root/.viminfo", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "vim history"},
-	{"/root/.wget-hsts", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "wget history"},
+    /* histories */
+    {"/root/.bash_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "shell history"},
+    {"/home/*/.bash_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "shell history"},
+    {"/root/.zsh_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "shell history"},
+    {"/home/*/.zsh_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "shell history"},
+    {"/root/.python_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "Python history"},
+    {"/home/*/.python_history", HYGIENE_TEST_NONEMPTY, HYGIENE_SCRUB_REMOVE, "Python history"},
+    {"/root/.lesshst", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "less history"},
+    {"/root/.viminfo", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "vim history"},
+    {"/root/.wget-hsts", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "wget history"},
 
-	/* package caches */
-	{"/var/cache/apt/archives/*.deb", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "apt package cache"},
-	{"/var/cache/apt/archives/partial/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "apt package cache"},
-	{"/var/cache/apt/*.bin", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "apt package cache"},
-	{"/var/lib/apt/lists/*_*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "apt package lists"},
-	{"/var/cache/dnf/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "dnf package cache"},
-	{"/var/cache/yum/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "yum package cache"},
+    /* package caches */
+    {"/var/cache/apt/archives/*.deb", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "apt package cache"},
+    {"/var/cache/apt/archives/partial/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "apt package cache"},
+    {"/var/cache/apt/*.bin", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "apt package cache"},
+    {"/var/lib/apt/lists/*_*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "apt package lists"},
+    {"/var/cache/dnf/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "dnf package cache"},
+    {"/var/cache/yum/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "yum package cache"},
 
-	/* logs that are files per machine */
-	{"/var/log/journal/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "journal of the build VM"},
+    /* logs that are files per machine */
+    {"/var/log/journal/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "journal of the build VM"},
 
-	/* swap (nodeadm init refuses partition swap; report only) */
-	{"/swap.img", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_KEEP, "swap file (nodeadm init turns swap files off)"},
-	{"/swapfile", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_KEEP, "swap file (nodeadm init turns swap files off)"},
+    /* swap (nodeadm init refuses partition swap; report only) */
+    {"/swap.img", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_KEEP, "swap file (nodeadm init turns swap files off)"},
+    {"/swapfile", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_KEEP, "swap file (nodeadm init turns swap files off)"},
 };
 
 const struct hygiene_rule *hygiene_rules(size_t *n)
@@ -106,7 +109,7 @@ const struct hygiene_rule *hygiene_rules(size_t *n)
 }
 
 static void add_finding(struct hygiene_finding **out, size_t *n, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void add_finding(struct hygiene_finding **out, size_t *n, const char *path, const char *fmt, ...)
 {
 	struct hygiene_finding *f = realloc(*out, (*n + 1) * sizeof(**out));
@@ -216,8 +219,9 @@ static void check_account_line(const char *line, void *vctx)
 		_cleanup_free_ char *admins = !strcmp(c->file, "/etc/gshadow") ? colon_field(line, 2) : NULL;
 		if (list_has(members, c->user) || list_has(admins, c->user)) {
 			_cleanup_free_ char *group = colon_field(line, 0);
-			add_finding(c->out, c->n, c->file, "the build user '%s' is still a member of group '%s'",
-				    c->user, group ? group : "?");
+			add_finding(c->out, c->n, c->file,
+				    "the build user '%s' is still a member of group '%s'", c->user,
+				    group ? group : "?");
 		}
 	}
 }
@@ -230,10 +234,12 @@ static void check_shadow_line(const char *line, void *vctx)
 	if (!name || !hash || (c->user && !strcmp(name, c->user)))
 		return; /* the build user is reported once, as still defined */
 	if (!*hash)
-		add_finding(c->out, c->n, "/etc/shadow", "user '%s' has an empty password (login without one)", name);
+		add_finding(c->out, c->n, "/etc/shadow",
+			    "user '%s' has an empty password (login without one)", name);
 	else if (hash[0] != '!' && hash[0] != '*')
 		add_finding(c->out, c->n, "/etc/shadow",
-			    "user '%s' has a usable password hash shared by every clone (lock it or set it at deploy time)",
+			    "user '%s' has a usable password hash shared by every clone (lock it or set it "
+			    "at deploy time)",
 			    name);
 }
 
@@ -257,8 +263,8 @@ static void check_sudoers_line(const char *line, void *vctx)
 
 static void scan_build_user(guestfs_h *g, const char *user, struct hygiene_finding **out, size_t *n)
 {
-	static const char *const account_files[] = {"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow",
-						    "/etc/subuid", "/etc/subgid"};
+	static const char *const account_files[] = {"/etc/passwd",  "/etc/shadow", "/etc/group",
+						    "/etc/gshadow", "/etc/subuid", "/etc/subgid"};
 	struct user_ctx c = {g, user, NULL, out, n};
 	for (size_t i = 0; i < ARRAY_SIZE(account_files); i++) {
 		c.file = account_files[i];
@@ -306,7 +312,8 @@ static void check_fstab_line(const char *line, void *vctx)
 	if (*p == '#' || sscanf(p, "%511s %511s %63s", spec, mp, type) != 3)
 		return;
 	if (!strcmp(type, "swap"))
-		add_finding(c->out, c->n, "/etc/fstab", "swap entry %s (nodeadm init refuses partition swap)", spec);
+		add_finding(c->out, c->n, "/etc/fstab", "swap entry %s (nodeadm init refuses partition swap)",
+			    spec);
 }
 
 static void scan_swap(guestfs_h *g, struct hygiene_finding **out, size_t *n)
@@ -336,8 +343,8 @@ int hygiene_scan(guestfs_h *g, const char *build_user, struct hygiene_finding **
 	return 0;
 }
 
-int hygiene_check_disk(const char *disk, const char *format, const char *build_user, struct hygiene_finding **out,
-		       size_t *n)
+int hygiene_check_disk(const char *disk, const char *format, const char *build_user,
+		       struct hygiene_finding **out, size_t *n)
 {
 	struct guestimg_open_params op = {.disk = disk, .format = format, .readonly = true};
 	_cleanup_guestfs_ guestfs_h *g = NULL;
@@ -355,7 +362,8 @@ int hygiene_gate(const struct hygiene_finding *f, size_t n)
 		return 0;
 	struct strbuf sb = STRBUF_INIT;
 	sb_init(&sb);
-	sb_addf(&sb, "Hygiene gate: the generalized image still holds %zu thing%s it must not:", n, n == 1 ? "" : "s");
+	sb_addf(&sb, "Hygiene gate: the generalized image still holds %zu thing%s it must not:", n,
+		n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++)
 		sb_addf(&sb, "\n  %s: %s", f[i].path, f[i].what);
 	int r = err_fail(-EPERM, "%s", sb.buf);

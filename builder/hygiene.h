@@ -23,9 +23,9 @@ enum hygiene_test {
 };
 
 enum hygiene_scrub {
-	HYGIENE_SCRUB_KEEP,     /* report only: generalize does not touch it */
+	HYGIENE_SCRUB_KEEP,	/* report only: generalize does not touch it */
 	HYGIENE_SCRUB_TRUNCATE, /* emptied in place (mode, owner, label kept) */
-	HYGIENE_SCRUB_REMOVE,   /* removed, directories recursively */
+	HYGIENE_SCRUB_REMOVE,	/* removed, directories recursively */
 };
 
 struct hygiene_rule {
@@ -52,8 +52,8 @@ int hygiene_scan(guestfs_h *g, const char *build_user, struct hygiene_finding **
 
 /* Open the image read-only, scan it, close it. format: "qcow2", "raw",
  * "vmdk" or NULL (probe). Returns 0 or -errno (unreadable image). */
-int hygiene_check_disk(const char *disk, const char *format, const char *build_user, struct hygiene_finding **out,
-		       size_t *n);
+int hygiene_check_disk(const char *disk, const char *format, const char *build_user,
+		       struct hygiene_finding **out, size_t *n);
 
 /* The gate: 0 when there are no findings; else -EPERM with every finding,
  * one per line, recorded as the build failure (err_fail). */

@@ -20,8 +20,10 @@
 extern char **environ;
 
 #define FAKE_CANARY "CANARY-SECRET-7f3a9c"
-#define FAKE_BUILD_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeBuildKeyForTestsOnly0123456789abcdef hnbuild-build"
-#define FAKE_OPS_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpsKeyStaysInTheImage0123456789abcdefgh ops@example"
+#define FAKE_BUILD_KEY                                                                                       \
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeBuildKeyForTestsOnly0123456789abcdef hnbuild-build"
+#define FAKE_OPS_KEY                                                                                         \
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpsKeyStaysInTheImage0123456789abcdefgh ops@example"
 #define FAKE_MACHINE_ID "0123456789abcdef0123456789abcdef\n"
 
 #define FAKE_PASSWD                                                                                          \
@@ -81,8 +83,8 @@ extern char **environ;
 #define FAKE_SUDOERS_README "#\n# Files in /etc/sudoers.d are parsed in sorted lexical order.\n#\n"
 #define FAKE_SUDOERS_OPS "ops ALL=(ALL) ALL\n"
 #define FAKE_TRACKER                                                                                         \
-	"ts=2024-11-01T10:00:00Z command=install kubernetes=1.31 credential_provider=ssm "                 \
-	"containerd_source=distro region=us-west-2 timeout=20m manifest=none private_mode=false os=ubuntu " \
+	"ts=2024-11-01T10:00:00Z command=install kubernetes=1.31 credential_provider=ssm "                   \
+	"containerd_source=distro region=us-west-2 timeout=20m manifest=none private_mode=false os=ubuntu "  \
 	"version=v1.0.6-fixture\n"
 #define FAKE_PROXY_DROPIN "[Service]\nEnvironment=\"HTTP_PROXY=http://proxy.example:3128\"\n"
 
@@ -155,7 +157,8 @@ static inline guestfs_h *fake_new_disk(const char *path, unsigned mib)
 		  "add drive", g);
 	fake_need(guestfs_launch(g) == 0, "launch", g);
 	fake_need(guestfs_part_disk(g, "/dev/sda", "mbr") == 0, "part_disk", g);
-	fake_need(guestfs_mkfs_opts(g, "ext4", "/dev/sda1", GUESTFS_MKFS_OPTS_LABEL, "root", -1) == 0, "mkfs", g);
+	fake_need(guestfs_mkfs_opts(g, "ext4", "/dev/sda1", GUESTFS_MKFS_OPTS_LABEL, "root", -1) == 0, "mkfs",
+		  g);
 	fake_need(guestfs_mount(g, "/dev/sda1", "/") == 0, "mount", g);
 	return g;
 }
@@ -203,8 +206,10 @@ static inline void fake_plant(guestfs_h *g)
 	fake_write(g, "/etc/ssh/ssh_host_rsa_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nrsa\n");
 	fake_write(g, "/etc/ssh/sshd_config", "PasswordAuthentication no\n");
 
-	fake_write(g, "/var/lib/cloud/instances/iid-hnbuild/user-data.txt", "#cloud-config\n" FAKE_CANARY "\n");
-	fake_need(guestfs_ln_s(g, "/var/lib/cloud/instances/iid-hnbuild", "/var/lib/cloud/instance") == 0, "ln", g);
+	fake_write(g, "/var/lib/cloud/instances/iid-hnbuild/user-data.txt",
+		   "#cloud-config\n" FAKE_CANARY "\n");
+	fake_need(guestfs_ln_s(g, "/var/lib/cloud/instances/iid-hnbuild", "/var/lib/cloud/instance") == 0,
+		  "ln", g);
 	fake_write(g, "/var/lib/cloud/data/instance-id", "iid-hnbuild\n");
 	fake_write(g, "/var/lib/cloud/seed/nocloud/user-data", "#cloud-config\n");
 	fake_write(g, "/var/log/cloud-init.log", "cloud-init ran\n");
@@ -213,7 +218,8 @@ static inline void fake_plant(guestfs_h *g)
 	fake_write(g, "/etc/cloud/cloud.cfg.d/90_dpkg.cfg", "datasource_list: [ NoCloud, VMware, None ]\n");
 	fake_write(g, "/etc/cloud/cloud-init.disabled", "disabled by the installer\n");
 
-	fake_write(g, "/var/log/installer/autoinstall-user-data", "#cloud-config\npassword: " FAKE_CANARY "\n");
+	fake_write(g, "/var/log/installer/autoinstall-user-data",
+		   "#cloud-config\npassword: " FAKE_CANARY "\n");
 	fake_write(g, "/var/log/installer/curtin-install.log", "curtin\n");
 	fake_write(g, "/root/anaconda-ks.cfg", "rootpw " FAKE_CANARY "\n");
 	fake_write(g, "/root/original-ks.cfg", "rootpw " FAKE_CANARY "\n");
@@ -225,7 +231,8 @@ static inline void fake_plant(guestfs_h *g)
 	fake_write(g, "/etc/pki/entitlement/1234.pem", "-----BEGIN CERTIFICATE-----\n");
 	fake_write(g, "/var/lib/amazon/ssm/registration", "{\"ManagedInstanceID\":\"mi-0123\"}\n");
 	fake_write(g, "/var/lib/amazon/ssm/Vault/Store/RegistrationKey", FAKE_CANARY "\n");
-	fake_write(g, "/etc/eks/nodeadm/nodeConfig.yaml", "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\n");
+	fake_write(g, "/etc/eks/nodeadm/nodeConfig.yaml",
+		   "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\n");
 	fake_write(g, "/var/lib/hnbuild/nodeadm-init.done", "2024-11-01T10:00:00Z\n");
 
 	fake_write(g, "/var/log/syslog", "Nov  1 10:00:00 hnbuild sudo: " FAKE_CANARY "\n");
@@ -235,7 +242,8 @@ static inline void fake_plant(guestfs_h *g)
 	fake_write(g, "/var/log/journal/0123456789abcdef0123456789abcdef/system.journal", "LPKSHHRH");
 	fake_write(g, "/var/cache/apt/archives/curl_8.5.0_amd64.deb", "!<arch>\n");
 	fake_write(g, "/var/cache/apt/archives/lock", "");
-	fake_write(g, "/var/lib/apt/lists/archive.ubuntu.com_ubuntu_dists_noble_InRelease", "Origin: Ubuntu\n");
+	fake_write(g, "/var/lib/apt/lists/archive.ubuntu.com_ubuntu_dists_noble_InRelease",
+		   "Origin: Ubuntu\n");
 	fake_write(g, "/var/lib/apt/lists/lock", "");
 	fake_write(g, "/tmp/provision-step.sh", "echo " FAKE_CANARY "\n");
 	fake_write(g, "/tmp/.hidden-upload", "x\n");

@@ -19,7 +19,6 @@
 #include "hygiene.h"
 #include "util.h"
 
-
 /* What one generalized image holds, read back after the fact. */
 struct readback {
 	char *passwd, *shadow, *group, *gshadow, *subuid, *subgid;
@@ -28,8 +27,8 @@ struct readback {
 	int script_mode;
 	long long machine_id_size, syslog_size, apt_history_size;
 	bool sudo_hnbuild, sudo_cloud_init, root_keys, home_hnbuild, hnbuild_keys, mail, syslog1, auth_gz,
-	    installer, deb, apt_lock, lists_file, lists_lock, dpkg_cfg, sshd_config, cloud_disabled, installer_cfg,
-	    nodeconfig, marker, autorelabel, hostkeys_unit, host_keys, journal_dir;
+	    installer, deb, apt_lock, lists_file, lists_lock, dpkg_cfg, sshd_config, cloud_disabled,
+	    installer_cfg, nodeconfig, marker, autorelabel, hostkeys_unit, host_keys, journal_dir;
 	int journal_entries, tmp_entries, var_tmp_entries, cloud_entries;
 };
 
@@ -93,7 +92,8 @@ static void read_back(guestfs_h *g, struct readback *r)
 	if (st)
 		guestfs_free_statns(st);
 	r->hostkeys_unit = guestimg_exists(g, "/etc/systemd/system/" GENERALIZE_HOSTKEYS_UNIT);
-	r->hostkeys_wants = link_of(g, "/etc/systemd/system/multi-user.target.wants/" GENERALIZE_HOSTKEYS_UNIT);
+	r->hostkeys_wants =
+	    link_of(g, "/etc/systemd/system/multi-user.target.wants/" GENERALIZE_HOSTKEYS_UNIT);
 	r->syslog_size = guestimg_file_size(g, "/var/log/syslog");
 	r->syslog1 = guestimg_exists(g, "/var/log/syslog.1");
 	r->auth_gz = guestimg_exists(g, "/var/log/auth.log.2.gz");
@@ -103,7 +103,8 @@ static void read_back(guestfs_h *g, struct readback *r)
 	r->installer = guestimg_exists(g, "/var/log/installer");
 	r->deb = guestimg_exists(g, "/var/cache/apt/archives/curl_8.5.0_amd64.deb");
 	r->apt_lock = guestimg_exists(g, "/var/cache/apt/archives/lock");
-	r->lists_file = guestimg_exists(g, "/var/lib/apt/lists/archive.ubuntu.com_ubuntu_dists_noble_InRelease");
+	r->lists_file =
+	    guestimg_exists(g, "/var/lib/apt/lists/archive.ubuntu.com_ubuntu_dists_noble_InRelease");
 	r->lists_lock = guestimg_exists(g, "/var/lib/apt/lists/lock");
 	r->tmp_entries = entries(g, "/tmp");
 	r->var_tmp_entries = entries(g, "/var/tmp");
@@ -122,9 +123,10 @@ static void read_back(guestfs_h *g, struct readback *r)
 
 static void readback_free(struct readback *r)
 {
-	char **strs[] = {&r->passwd, &r->shadow, &r->group, &r->gshadow, &r->subuid, &r->subgid,
-			 &r->sudo_readme, &r->sudo_ops, &r->ops_keys, &r->unit, &r->script, &r->dbus_link,
-			 &r->wants_link, &r->hostkeys_wants, &r->tracker, &r->proxy, &r->nodeadm};
+	char **strs[] = {&r->passwd, &r->shadow,      &r->group,      &r->gshadow,	  &r->subuid,
+			 &r->subgid, &r->sudo_readme, &r->sudo_ops,   &r->ops_keys,	  &r->unit,
+			 &r->script, &r->dbus_link,   &r->wants_link, &r->hostkeys_wants, &r->tracker,
+			 &r->proxy,  &r->nodeadm};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
 }
@@ -132,7 +134,8 @@ static void readback_free(struct readback *r)
 static long long converted_size(const char *src, const char *fmt, const char *name)
 {
 	char *out = fake_path(dir, name);
-	char *argv[] = {"qemu-img", "convert", "-q", "-f", "qcow2", "-O", (char *)fmt, (char *)src, out, NULL};
+	char *argv[] = {"qemu-img", "convert",	 "-q",	      "-f", "qcow2",
+			"-O",	    (char *)fmt, (char *)src, out,  NULL};
 	fake_need(fake_run(argv) == 0, "qemu-img convert", NULL);
 	struct stat st;
 	fake_need(stat(out, &st) == 0, "stat", NULL);
@@ -159,9 +162,13 @@ static void prepare(void)
 	size_before = converted_size(disk_a, "qcow2", "before.qcow2");
 
 	/* A: the build's call, removing the user, zeroing free space */
-	struct generalize_params p = {
-	    .disk = disk_a, .format = "qcow2", .build_user = "hnbuild", .remove_build_user = true,
-	    .family = FAMILY_UBUNTU, .zero_free_space = true, .proxy_for_image = "http://proxy.example:3128"};
+	struct generalize_params p = {.disk = disk_a,
+				      .format = "qcow2",
+				      .build_user = "hnbuild",
+				      .remove_build_user = true,
+				      .family = FAMILY_UBUNTU,
+				      .zero_free_space = true,
+				      .proxy_for_image = "http://proxy.example:3128"};
 	rc_a = generalize_disk(&p);
 	if (rc_a < 0)
 		fprintf(stderr, "generalize_disk: %s\n", err_message());

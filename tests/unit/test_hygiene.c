@@ -54,20 +54,25 @@ static void prepare(void)
 	guestfs_h *g = fake_new_disk(disk, 256);
 	fake_plant(g);
 	do_scan(g, &before);
-	struct generalize_params p = {
-	    .disk = disk, .format = "qcow2", .build_user = "hnbuild", .remove_build_user = true,
-	    .family = FAMILY_UBUNTU};
+	struct generalize_params p = {.disk = disk,
+				      .format = "qcow2",
+				      .build_user = "hnbuild",
+				      .remove_build_user = true,
+				      .family = FAMILY_UBUNTU};
 	generalize_rc = generalize_guest(g, &p);
 	do_scan(g, &after);
 	/* what generalize leaves alone on purpose: a usable root password, swap */
-	fake_write(g, "/etc/shadow", "root:$6$abc$def:19700:0:99999:7:::\nops:!:19700:0:99999:7:::\nnopw::19700::::::\n");
-	fake_write(g, "/etc/fstab", "LABEL=root / ext4 defaults 0 1\n# /swap.img none swap sw 0 0\n"
-				    "UUID=1234-abcd none swap sw 0 0\n");
+	fake_write(g, "/etc/shadow",
+		   "root:$6$abc$def:19700:0:99999:7:::\nops:!:19700:0:99999:7:::\nnopw::19700::::::\n");
+	fake_write(g, "/etc/fstab",
+		   "LABEL=root / ext4 defaults 0 1\n# /swap.img none swap sw 0 0\n"
+		   "UUID=1234-abcd none swap sw 0 0\n");
 	do_scan(g, &report_only);
 	fake_close(g);
 	/* the same, through an image file opened by hygiene_check_disk */
 	from_file.rc = hygiene_check_disk(disk, "qcow2", "hnbuild", &from_file.f, &from_file.n);
-	missing.rc = hygiene_check_disk("/nonexistent/image.qcow2", "qcow2", "hnbuild", &missing.f, &missing.n);
+	missing.rc =
+	    hygiene_check_disk("/nonexistent/image.qcow2", "qcow2", "hnbuild", &missing.f, &missing.n);
 	print_scan("before generalize", &before);
 	print_scan("after generalize", &after);
 	print_scan("report-only", &report_only);
@@ -126,8 +131,8 @@ START_TEST(every_planted_item_is_found)
 	};
 	ck_assert_int_eq(before.rc, 0);
 	for (size_t i = 0; i < ARRAY_SIZE(expected); i++)
-		ck_assert_msg(count(&before, expected[i].path, expected[i].what) == 1, "expected one finding %s: %s",
-			      expected[i].path, expected[i].what);
+		ck_assert_msg(count(&before, expected[i].path, expected[i].what) == 1,
+			      "expected one finding %s: %s", expected[i].path, expected[i].what);
 	/* nothing else: no false alarms on what is fine (ops, README, 90_dpkg.cfg, locked passwords) */
 	ck_assert_uint_eq(before.n, ARRAY_SIZE(expected));
 	ck_assert_uint_eq(count(&before, "/etc/sudoers.d/README", NULL), 0);

@@ -57,27 +57,32 @@ static void prepare(void)
 	char *a1[] = {"inspect", disk, NULL};
 	run(&dirty, 2, a1);
 
-	struct generalize_params p = {
-	    .disk = disk, .format = "qcow2", .build_user = "hnbuild", .remove_build_user = true,
-	    .family = FAMILY_UBUNTU};
+	struct generalize_params p = {.disk = disk,
+				      .format = "qcow2",
+				      .build_user = "hnbuild",
+				      .remove_build_user = true,
+				      .family = FAMILY_UBUNTU};
 	fake_need(generalize_disk(&p) == 0, "generalize", NULL);
 	char *a2[] = {"inspect", "--json", "--format", "qcow2", disk, NULL};
 	run(&clean, 5, a2);
 	char *json = fake_path(dir, "clean.json");
 	fake_need(write_file_atomic(json, clean.out, strlen(clean.out), 0600) == 0, "write json", NULL);
-	char *py[] = {"python3", "-c",
-		      "import json,sys; d=json.load(open(sys.argv[1])); "
-		      "assert d['clean'] is True and d['findings'] == [], d; "
-		      "assert d['os'] == {'id': 'ubuntu', 'version_id': '24.04', 'pretty_name': 'Ubuntu 24.04.1 LTS'}, d; "
-		      "assert d['arch'] == 'x86_64', d; "
-		      "n = d['nodeadm']; assert n['kubernetes_version'] == '1.31' and n['credential_provider'] == 'ssm' "
-		      "and n['containerd_source'] == 'distro' and n['region'] == 'us-west-2' "
-		      "and n['version'] == 'v1.0.6-fixture' and n['path'] == '/usr/local/bin/nodeadm', n; "
-		      "assert d['first_boot_unit'] == {'name': 'hnbuild-nodeadm-init.service', 'installed': True, "
-		      "'enabled': True}, d; "
-		      "assert d['proxy_dropins'] == ['/etc/systemd/system/kubelet.service.d/http-proxy.conf', "
-		      "'/usr/lib/systemd/system/containerd.service.d/http-proxy.conf'], d",
-		      json, NULL};
+	char *py[] = {
+	    "python3", "-c",
+	    "import json,sys; d=json.load(open(sys.argv[1])); "
+	    "assert d['clean'] is True and d['findings'] == [], d; "
+	    "assert d['os'] == {'id': 'ubuntu', 'version_id': '24.04', 'pretty_name': 'Ubuntu 24.04.1 LTS'}, "
+	    "d; "
+	    "assert d['arch'] == 'x86_64', d; "
+	    "n = d['nodeadm']; assert n['kubernetes_version'] == '1.31' and n['credential_provider'] == "
+	    "'ssm' "
+	    "and n['containerd_source'] == 'distro' and n['region'] == 'us-west-2' "
+	    "and n['version'] == 'v1.0.6-fixture' and n['path'] == '/usr/local/bin/nodeadm', n; "
+	    "assert d['first_boot_unit'] == {'name': 'hnbuild-nodeadm-init.service', 'installed': True, "
+	    "'enabled': True}, d; "
+	    "assert d['proxy_dropins'] == ['/etc/systemd/system/kubelet.service.d/http-proxy.conf', "
+	    "'/usr/lib/systemd/system/containerd.service.d/http-proxy.conf'], d",
+	    json, NULL};
 	json_ok = fake_run(py);
 	free(json);
 
@@ -104,9 +109,11 @@ START_TEST(dirty_image_reports_and_exits_1)
 {
 	ck_assert_int_eq(dirty.rc, 1);
 	const char *o = dirty.out;
-	ck_assert_ptr_nonnull(strstr(o, "os:                  Ubuntu 24.04.1 LTS (id ubuntu, version 24.04)\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(o, "os:                  Ubuntu 24.04.1 LTS (id ubuntu, version 24.04)\n"));
 	ck_assert_ptr_nonnull(strstr(o, "arch:                x86_64\n"));
-	ck_assert_ptr_nonnull(strstr(o, "nodeadm:             /usr/local/bin/nodeadm (version v1.0.6-fixture)\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(o, "nodeadm:             /usr/local/bin/nodeadm (version v1.0.6-fixture)\n"));
 	ck_assert_ptr_nonnull(strstr(o, "kubernetes:          1.31\n"));
 	ck_assert_ptr_nonnull(strstr(o, "credential provider: ssm\n"));
 	ck_assert_ptr_nonnull(strstr(o, "first-boot join:     not installed\n"));
@@ -116,7 +123,8 @@ START_TEST(dirty_image_reports_and_exits_1)
 	ck_assert_ptr_nonnull(strstr(o, "\n  /etc/ssh/ssh_host_ed25519_key: SSH host key"));
 	ck_assert_ptr_nonnull(strstr(o, "\n  /var/log/installer: installer copy of the install data"));
 	ck_assert_ptr_nonnull(strstr(o, "\n  /etc/passwd: the build user 'hnbuild' is still defined"));
-	ck_assert_ptr_nonnull(strstr(o, "\n  /root/.ssh/authorized_keys: the build's SSH key (hnbuild-build)"));
+	ck_assert_ptr_nonnull(
+	    strstr(o, "\n  /root/.ssh/authorized_keys: the build's SSH key (hnbuild-build)"));
 	ck_assert_ptr_nonnull(strstr(dirty.err, "45 hygiene findings"));
 	/* a report, never the secrets themselves */
 	ck_assert_ptr_null(strstr(o, FAKE_CANARY));
@@ -150,7 +158,8 @@ START_TEST(usage_errors_exit_2)
 	ck_assert_int_eq(bad_format.rc, 2);
 	ck_assert_ptr_nonnull(strstr(bad_format.err, "--format iso"));
 	ck_assert_int_eq(help.rc, 0);
-	ck_assert_ptr_nonnull(strstr(help.out, "Exit codes: 0 clean, 1 hygiene findings, 2 usage error, 3 unreadable"));
+	ck_assert_ptr_nonnull(
+	    strstr(help.out, "Exit codes: 0 clean, 1 hygiene findings, 2 usage error, 3 unreadable"));
 }
 END_TEST
 
