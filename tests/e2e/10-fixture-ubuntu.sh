@@ -106,7 +106,7 @@ leg_amd64() {
 	ISO=$FIXTURES/out/ubuntu24-amd64.iso
 	extract "$ISO" /casper/vmlinuz "$T/vmlinuz-amd64"
 	extract "$ISO" /casper/initrd "$T/initrd-amd64"
-	con=ttyS0,115200
+	con="ttyS0,115200 no_timer_check"
 	seed bios "$bios_doc"
 	install_and_boot u-bios amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" "autoinstall console=$con" "$T/bios.seed.iso" "$OK"
 	if [ "${FIXTURE_TEST_FULL:-0}" = 1 ]; then

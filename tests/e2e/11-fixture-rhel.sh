@@ -67,7 +67,7 @@ guest_check() {
 
 leg_amd64() {
 	ISO=$FIXTURES/out/rhel9-amd64.iso
-	CON=ttyS0,115200 RA=x86_64
+	CON="ttyS0,115200 no_timer_check" RA=x86_64
 	LABEL=RHEL-9-4-0-BaseOS-$RA
 	extract "$ISO" /images/pxeboot/vmlinuz "$T/vmlinuz-amd64"
 	extract "$ISO" /images/pxeboot/initrd.img "$T/initrd-amd64"
