@@ -55,7 +55,7 @@ DefaultDependencies=no
 After=cloud-final.service hnbuild-nodeadm-init.service
 [Service]
 Type=oneshot
-ExecStart=/bin/sh -c 'echo "hnbuild-test: nodeadm settled" > /dev/ttyS0'
+ExecStart=/bin/sh -c 'sync; echo "hnbuild-test: nodeadm settled" > /dev/ttyS0'
 [Install]
 WantedBy=multi-user.target
 EOU
