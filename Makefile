@@ -27,8 +27,8 @@ HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
 
 all: hnbuild
 
-# The whole archive: every subcommand's object is linked in, and a real
-# cmd_* definition replaces main.c's weak "not available" fallback.
+# The whole archive: every subcommand's object is linked in even though
+# only main.c's table refers to it.
 hnbuild: $(BUILD)/builder/main.o $(BUILD)/libhnbuild.a
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/builder/main.o -Wl,--whole-archive $(BUILD)/libhnbuild.a -Wl,--no-whole-archive $(LDLIBS)
 

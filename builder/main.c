@@ -31,19 +31,6 @@ static const char usage[] =
 	"Exit codes: 0 success, 1 build failed, 2 usage or configuration error,\n"
 	"            3 input verification failed (bad digest, unreadable ISO), 130 interrupted.\n";
 
-/* Commands another module has not linked in yet answer honestly. */
-#define NOT_YET(fn, what)                                                                                  \
-	__attribute__((weak)) int fn(int argc, char **argv)                                                \
-	{                                                                                                  \
-		(void)argc;                                                                                \
-		(void)argv;                                                                                \
-		err_usage("'%s' is not available in this build of hnbuild", what);                         \
-		return EXIT_USAGE;                                                                         \
-	}
-NOT_YET(cmd_inspect, "inspect")
-NOT_YET(cmd_userdata, "userdata")
-NOT_YET(cmd_publish, "publish")
-
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
