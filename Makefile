@@ -8,8 +8,8 @@ CC ?= cc
 PKGS := libvirt libguestfs libarchive libcrypto yaml-0.1 libcurl libxml-2.0 zlib libssh
 SANITIZE ?=
 
-CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $(SANITIZE) \
+OPT ?= -O2 -g
+CFLAGS += $(OPT) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $(SANITIZE) \
 	-Ibuilder -Iformats -Ikickstart -Iuser-data -I$(BUILD) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lcrypt
@@ -75,7 +75,7 @@ check-e2e: hnbuild
 
 check-asan: deps
 	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-		CFLAGS="-O1 -g" check-unit-asan
+		OPT="-O1 -g" check-unit-asan
 
 check-unit-asan: $(UNIT_BINS)
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

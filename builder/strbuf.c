@@ -67,7 +67,7 @@ void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	int n = fmt ? vsnprintf(NULL, 0, fmt, cp) : -1;
 	va_end(cp);
 	if (n < 0)
 		return;

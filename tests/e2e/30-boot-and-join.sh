@@ -35,8 +35,14 @@ boot() {
 		kill -0 $_q 2>/dev/null || break
 		sleep 1
 	done
-	# SSH answers (host keys were made at this boot).
-	_banner=$(python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $_port), 10); print(s.recv(64).decode(errors='replace'))" 2>/dev/null)
+	# SSH answers (host keys are made at this boot: RSA keys take a while under TCG).
+	_banner=""
+	for _ in $(seq 60); do
+		[ -n "$_ok" ] || break
+		_banner=$(python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $_port), 10); s.settimeout(10); print(s.recv(64).decode(errors='replace'))" 2>/dev/null)
+		case "$_banner" in SSH-2.0-*) break ;; esac
+		sleep 3
+	done
 	kill $_q 2>/dev/null
 	wait $_q 2>/dev/null
 	CHILD_PIDS=""
