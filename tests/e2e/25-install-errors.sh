@@ -13,7 +13,7 @@ OUT=$T/out-images
 say "wrong digest: exit 3, the ISO is not used, no VM started"
 expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$U" \
 	--iso-checksum sha256:0000000000000000000000000000000000000000000000000000000000000000 $FLAGS --output-dir "$OUT"
-expect_out "digest"
+expect_out "Checksum mismatch"
 no_domains
 no_temp_files
 
