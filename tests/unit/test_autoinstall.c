@@ -293,7 +293,7 @@ START_TEST(installer_ops_and_seed)
 		    dir, d.files[0].data),
 	    0);
 	char *cmdline = installer_kernel_cmdline(&p, NULL);
-	ck_assert_str_eq(cmdline, "autoinstall ds=nocloud console=tty0 console=ttyS0,115200");
+	ck_assert_str_eq(cmdline, "autoinstall ds=nocloud console=tty0 console=ttyS0,115200 no_timer_check");
 	free(cmdline);
 	install_data_free(&d);
 	rm_rf(dir);

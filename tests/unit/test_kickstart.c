@@ -187,7 +187,7 @@ START_TEST(oemdrv_seed_and_cmdline)
 	char *cmdline = installer_kernel_cmdline(&p, &info);
 	ck_assert_str_eq(cmdline,
 			 "inst.stage2=hd:LABEL=RHEL-9-4-0-BaseOS\\x20x86_64 inst.ks=hd:LABEL=OEMDRV:/ks.cfg "
-			 "inst.text console=tty0 console=ttyS0,115200");
+			 "inst.text console=tty0 console=ttyS0,115200 no_timer_check");
 	free(cmdline);
 	install_data_free(&d);
 	rm_rf(dir);
