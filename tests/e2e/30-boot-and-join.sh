@@ -11,16 +11,17 @@
 BASE=${IMAGE:-$IMAGES/ubuntu24-amd64/eks-hybrid-ubuntu24-amd64-k8s1.30.qcow2}
 [ -s "$BASE" ] || die "no image at $BASE: run tests/e2e/20-build-ubuntu-amd64.sh first"
 
-# boot OVERLAY CONSOLE [SEED] — boot until cloud-init/nodeadm settle, then stop
+# boot OVERLAY CONSOLE [SEED [FIRMWARE]] — boot (UEFI unless FIRMWARE is bios)
+# until cloud-init/nodeadm settle, then stop
 boot() {
 	_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
+	_fw="-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd -drive if=pflash,format=raw,file=$T/vars.fd"
+	[ "${4:-uefi}" = bios ] && _fw=""
 	_seed=""
 	[ -n "${3:-}" ] && _seed="-drive if=none,id=cd0,media=cdrom,readonly=on,file=$3 -device ide-cd,drive=cd0,bus=ide.0"
 	# shellcheck disable=SC2086
-	qemu-system-x86_64 -accel tcg -M q35 -cpu max -m 2048 -smp 2 \
-		-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
-		-drive if=pflash,format=raw,file="$T/vars.fd" $_seed \
+	qemu-system-x86_64 -accel tcg -M q35 -cpu max -m 2048 -smp 2 $_fw $_seed \
 		-drive if=none,id=hd0,format=qcow2,file="$1" -device virtio-blk-pci,drive=hd0 \
 		-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$_port-:22 -device virtio-net-pci,netdev=n0 \
 		-display none -vga none -monitor none -no-reboot -serial file:"$2" &
@@ -107,4 +108,17 @@ guest_file "$T/b.qcow2" /opt/nodeadm/tracker > "$T/tracker-b"
 grep "init" "$T/tracker-b" | grep -q "file-cluster" || { cat "$T/tracker-b"; tail -n 30 "$T/b.console"; die "the first-boot unit did not run nodeadm init"; }
 M2=$(guest_file "$T/b.qcow2" /etc/machine-id)
 [ -n "$M2" ] && [ "$M1" != "$M2" ] || die "clones share a machine-id ($M1 / $M2)"
+
+RHEL=${RHEL_IMAGE:-$IMAGES/rhel9-amd64/eks-hybrid-rhel9-amd64-k8s1.31.qcow2}
+[ -s "$RHEL" ] || die "no RHEL image at $RHEL: run tests/e2e/21-build-rhel-amd64-bios.sh first"
+say "3. the RHEL-like image (BIOS) joins through hnbuild userdata --os rhel"
+"$HNBUILD" userdata --os rhel --cluster rhel-cluster --region us-east-2 --ssm-activation-code-file "$T/code" \
+	--ssm-activation-id 0b7e0a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b --node-name node-r --format files \
+	--output-dir "$T/udr" > "$T/udr.out" 2>&1 || { cat "$T/udr.out"; die "hnbuild userdata --os rhel failed"; }
+xorriso -as mkisofs -quiet -V CIDATA -J -r -o "$T/seed-r.iso" "$T/udr/node-r" 2>/dev/null || die "cannot make the seed"
+qemu-img create -q -f qcow2 -b "$RHEL" -F qcow2 "$T/r.qcow2"
+add_settle_marker "$T/r.qcow2"
+boot "$T/r.qcow2" "$T/r.console" "$T/seed-r.iso" bios
+guest_file "$T/r.qcow2" /opt/nodeadm/tracker > "$T/tracker-r"
+grep "init" "$T/tracker-r" | grep -q "rhel-cluster" || { cat "$T/tracker-r"; tail -n 30 "$T/r.console"; die "nodeadm init did not run on the RHEL-like image"; }
 say "PASS"
