@@ -4,11 +4,10 @@
 # fixture's fake nodeadm served from a loopback mirror (no internet here).
 set -eu
 cd "$(dirname "$0")/.."
-www=$(mktemp -d)
 out=$(python3 tests/fixtures/serve.py tests/fixtures/nodeadm 0)
 pid=$(echo "$out" | sed -n 1p)
 port=$(echo "$out" | sed -n 2p)
-trap 'kill "$pid" 2>/dev/null; rm -rf "$www"' EXIT INT TERM
+trap 'kill "$pid" 2>/dev/null' EXIT INT TERM
 echo "==> hnbuild validate --config examples/demo.yaml"
 ./hnbuild validate --config examples/demo.yaml --nodeadm-url "http://127.0.0.1:$port/nodeadm"
 echo "==> hnbuild build --config examples/demo.yaml"
