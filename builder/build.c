@@ -17,6 +17,7 @@
 #include "err.h"
 #include "export.h"
 #include "generalize.h"
+#include "guestimg.h"
 #include "hygiene.h"
 #include "installer.h"
 #include "iso.h"
@@ -345,17 +346,25 @@ static int stage_generalize(struct build *b)
 		.family = os_by_id(b->spec->os)->family, .zero_free_space = true, .proxy_for_image = b->spec->proxy,
 		.kvm = b->accel == ACCEL_KVM,
 	};
-	int r = generalize_disk(&gp);
+	/* One appliance launch for the scrub and the hygiene gate after it. */
+	guestfs_h *g = NULL;
+	struct guestimg_open_params op = {.disk = b->disk, .format = "qcow2", .discard = true, .kvm = gp.kvm};
+	int r = guestimg_open(&op, &g);
 	if (r < 0)
 		return r;
-	/* The hygiene gate: an image that still holds build state fails the build. */
+	r = generalize_guest(g, &gp);
+	if (r >= 0)
+		r = generalize_zero_free_space(g);
+	/* An image that still holds build state fails the build. */
 	struct hygiene_finding *findings = NULL;
 	size_t n = 0;
-	r = hygiene_check_disk(b->disk, "qcow2", b->cred.user, &findings, &n);
+	if (r >= 0)
+		r = hygiene_scan(g, b->cred.user, &findings, &n);
 	if (r >= 0)
 		r = hygiene_gate(findings, n);
 	hygiene_findings_free(findings, n);
-	return r;
+	int q = guestimg_close(g);
+	return r < 0 ? r : q;
 }
 
 /* ---- export ---- */
