@@ -22,7 +22,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
 
-.PHONY: all deps services check check-unit check-e2e check-asan check-valgrind fixtures demo \
+.PHONY: all deps services check check-full check-unit check-e2e check-asan check-valgrind fixtures demo \
 	install format clean bench
 
 all: hnbuild
@@ -66,6 +66,10 @@ check: deps
 	$(MAKE) check-unit
 	$(MAKE) fixtures
 	$(MAKE) check-e2e
+
+# Everything, including the end-to-end tests that repeat what others cover.
+check-full: deps
+	$(MAKE) check E2E_FULL=1 FIXTURE_TEST_FULL=1
 
 check-unit: $(UNIT_BINS) hnbuild
 	@sh tests/run-unit.sh $(UNIT_BINS)

@@ -9,6 +9,12 @@ pass=0 fail=0 failed=""
 for t in tests/e2e/[0-9]*.sh; do
 	[ -e "$t" ] || continue
 	case "$t" in *${E2E_ONLY:-}*) ;; *) continue ;; esac
+	# Tests marked "e2e: full" repeat what others cover and run only in
+	# `make check-full` (E2E_FULL=1), to keep `make check` within CI's time.
+	if grep -q '^# e2e: full' "$t" && [ "${E2E_FULL:-0}" != 1 ]; then
+		echo "SKIP $t (make check-full)"
+		continue
+	fi
 	start=$(date +%s)
 	# A hung test must not eat CI's budget: each gets a limit (default 40 min).
 	if timeout -k 60 "${E2E_TIMEOUT:-2400}" sh "$t" > "build/e2e-$(basename "$t" .sh).log" 2>&1; then

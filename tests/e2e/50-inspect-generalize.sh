@@ -7,6 +7,7 @@
 # and gets a new machine-id and new SSH host keys; the first-boot unit skips
 # without a NodeConfig and, once one is dropped in as a plain file, runs
 # the fixture's `nodeadm init` exactly once.
+# e2e: full — 20 and 30 cover generalize, hygiene, inspect and first boot on built images.
 set -eu
 cd "$(dirname "$0")/../.."
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg LC_ALL=C
