@@ -459,10 +459,18 @@ static void build_cleanup(struct build *b, bool failed)
 		machine_free(b->vm, mode == ON_ERROR_KEEP);
 	}
 	if (b->workdir) {
-		if (mode == ON_ERROR_CLEANUP)
+		if (mode == ON_ERROR_CLEANUP) {
 			rm_rf(b->workdir);
-		else
+		} else {
 			b->res->kept_dir = xstrdup(b->workdir);
+			/* Asked to keep a failed build: the key lets its owner log in to debug. */
+			if (mode == ON_ERROR_KEEP && b->cred.private_key) {
+				_cleanup_free_ char *key = path_join(b->workdir, "build-key");
+				if (credential_write_private_key(&b->cred, key) == 0)
+					log_warn("--on-error keep: the build user's SSH key is in %s (user %s)", key,
+						 b->cred.user);
+			}
+		}
 	}
 	iso_image_free(&b->iso);
 	credential_free(&b->cred);
