@@ -18,8 +18,8 @@ for os in ubuntu24 rhel9; do
 		--nodeadm-url "http://127.0.0.1:$SERVER_PORT/{arch}/nodeadm" --format qcow2 --output-dir "$OUT" ||
 		die "$os arm64 build failed with exit $?"
 	check_outputs "$BASE" qcow2
-	[ "$(virt-inspector -a "$BASE.qcow2" 2>/dev/null | grep -o '<arch>[^<]*' | head -1)" = "<arch>aarch64" ] ||
-		die "the $os arm64 image is not aarch64"
+	"$HNBUILD" inspect "$BASE.qcow2" > "$T/inspect-$os" 2>&1 || { cat "$T/inspect-$os"; die "inspect of $os arm64 failed"; }
+	grep -q '^arch: *aarch64$' "$T/inspect-$os" || { cat "$T/inspect-$os"; die "the $os arm64 image is not aarch64"; }
 	check_tracker "$BASE.qcow2" "kubernetes=1.31" "credential_provider=ssm"
 	check_clean "$BASE.qcow2"
 	no_domains
