@@ -107,20 +107,7 @@ char *log_redact(const char *s)
 static void json_string(struct strbuf *sb, const char *s)
 {
 	sb_addc(sb, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': sb_adds(sb, "\\\""); break;
-		case '\\': sb_adds(sb, "\\\\"); break;
-		case '\n': sb_adds(sb, "\\n"); break;
-		case '\r': sb_adds(sb, "\\r"); break;
-		case '\t': sb_adds(sb, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				sb_addf(sb, "\\u%04x", *p);
-			else
-				sb_addc(sb, (char)*p);
-		}
-	}
+	sb_add_json_escaped(sb, s);
 	sb_addc(sb, '"');
 }
 

@@ -95,6 +95,25 @@ void sb_add_indented(struct strbuf *sb, const char *s, const char *indent)
 	}
 }
 
+void sb_add_json_escaped(struct strbuf *sb, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '"': sb_adds(sb, "\\\""); break;
+		case '\\': sb_adds(sb, "\\\\"); break;
+		case '\n': sb_adds(sb, "\\n"); break;
+		case '\t': sb_adds(sb, "\\t"); break;
+		case '\r': sb_adds(sb, "\\r"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				sb_addf(sb, "\\u%04x", c);
+			else
+				sb_addc(sb, (char)c);
+		}
+	}
+}
+
 char *sb_detach(struct strbuf *sb, size_t *len)
 {
 	if (!sb->alloc)

@@ -23,6 +23,9 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(prin
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Append s with every line prefixed by indent (for nested YAML blocks). */
 void sb_add_indented(struct strbuf *sb, const char *s, const char *indent);
+/* Append s escaped for the inside of a JSON string (also valid in a TOML
+ * basic string): \" \\ \n \t \r, other control characters as \uXXXX. */
+void sb_add_json_escaped(struct strbuf *sb, const char *s);
 /* Returns the buffer (caller frees) and resets sb. */
 char *sb_detach(struct strbuf *sb, size_t *len);
 const char *sb_str(const struct strbuf *sb);

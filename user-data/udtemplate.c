@@ -129,60 +129,7 @@ void udtemplate_systemd_escape(struct strbuf *out, const char *s)
 	}
 }
 
-void udtemplate_toml_escape(struct strbuf *out, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '"':
-			sb_adds(out, "\\\"");
-			break;
-		case '\\':
-			sb_adds(out, "\\\\");
-			break;
-		case '\n':
-			sb_adds(out, "\\n");
-			break;
-		case '\t':
-			sb_adds(out, "\\t");
-			break;
-		case '\r':
-			sb_adds(out, "\\r");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				sb_addf(out, "\\u%04x", c);
-			else
-				sb_addc(out, (char)c);
-		}
-	}
-}
+/* TOML basic strings take the same escapes as JSON strings. */
+void udtemplate_toml_escape(struct strbuf *out, const char *s) { sb_add_json_escaped(out, s); }
 
-void udtemplate_json_escape(struct strbuf *out, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '"':
-			sb_adds(out, "\\\"");
-			break;
-		case '\\':
-			sb_adds(out, "\\\\");
-			break;
-		case '\n':
-			sb_adds(out, "\\n");
-			break;
-		case '\t':
-			sb_adds(out, "\\t");
-			break;
-		case '\r':
-			sb_adds(out, "\\r");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				sb_addf(out, "\\u%04x", c);
-			else
-				sb_addc(out, (char)c);
-		}
-	}
-}
+void udtemplate_json_escape(struct strbuf *out, const char *s) { sb_add_json_escaped(out, s); }
