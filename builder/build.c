@@ -61,7 +61,16 @@ struct build {
 static int stage_iso(struct build *b)
 {
 	_cleanup_free_ char *cache = b->env->cache_dir ? NULL : iso_default_cache_dir();
-	return iso_acquire(b->spec, b->env->cache_dir ? b->env->cache_dir : cache, &b->iso);
+	int r = iso_acquire(b->spec, b->env->cache_dir ? b->env->cache_dir : cache, &b->iso);
+	if (r < 0)
+		return r;
+	/* libvirt resolves relative paths against its own directory, not ours. */
+	char *abs = realpath(b->iso.path, NULL);
+	if (!abs)
+		return err_fail_errno(-errno, "cannot resolve %s", b->iso.path);
+	free(b->iso.path);
+	b->iso.path = abs;
+	return 0;
 }
 
 /* ---- seed ---- */
@@ -447,7 +456,12 @@ static char *make_workdir(const struct build_env *env, const char *name)
 		sb_release(&sb);
 		return NULL;
 	}
-	return sb_detach(&sb, NULL);
+	/* Every path handed to libvirt must be absolute. */
+	char *abs = realpath(sb.buf, NULL);
+	sb_release(&sb);
+	if (!abs)
+		err_fail_errno(-errno, "cannot resolve the work directory");
+	return abs;
 }
 
 static void build_cleanup(struct build *b, bool failed)
