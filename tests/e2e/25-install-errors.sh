@@ -61,8 +61,11 @@ no_domains
 no_temp_files
 [ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2" ] || die "an output was written by a failed build"
 
-say "timeout: --timeout 20s ends the install with exit 1"
-expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --timeout 20s --output-dir "$OUT"
+say "timeout: --timeout 20s ends the install with exit 1 (ISO given by a relative path)"
+cd "$FIXTURES" || die "no fixtures"
+expect_rc 1 "$HNBUILD" build --os ubuntu24 --iso ubuntu24-amd64.iso --iso-checksum file:SHA256SUMS $FLAGS \
+	--timeout 20s --output-dir "$OUT"
+cd "$ROOT" || die "no root"
 expect_out "did not finish within 20 s"
 no_domains
 no_temp_files
