@@ -66,7 +66,7 @@ static const struct setting settings[S__COUNT] = {
 	 "none|distro|docker (default distro on Ubuntu, docker on RHEL)"},
 	{S_REGION, "region", "REGION", 0, {"AWS_REGION"}, "AWS region nodeadm installs from (default us-west-2)"},
 	{S_NODEADM_VERSION, "nodeadm-version", "VER", 0, {0}, "nodeadm release to install (default " NODEADM_DEFAULT_VERSION ", pinned)"},
-	{S_NODEADM_URL, "nodeadm-url", "URL", 0, {0}, "where to fetch nodeadm instead of the official site (mirror, air-gapped)"},
+	{S_NODEADM_URL, "nodeadm-url", "URL", 0, {0}, "nodeadm mirror URL ({arch}, {version} substituted); its .sha256 beside it"},
 	{S_MANIFEST_OVERRIDE, "manifest-override", "URL", 0, {0}, "nodeadm install --manifest-override (release manifest mirror)"},
 	{S_PRIVATE_MODE, "private-mode", NULL, SF_BOOL, {0}, "nodeadm install --private-mode (needs --manifest-override)"},
 	{S_PROXY, "proxy", "URL", 0, {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY"},
