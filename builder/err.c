@@ -82,3 +82,24 @@ void err_clear(void)
 	last_message = NULL;
 	last_exit = EXIT_BUILD_FAILED;
 }
+
+void err_save(struct err_saved *saved)
+{
+	saved->message = last_message;
+	saved->exit_code = last_exit;
+	last_message = NULL;
+	last_exit = EXIT_BUILD_FAILED;
+}
+
+void err_restore(struct err_saved *saved, const char *fallback)
+{
+	free(last_message);
+	if (saved->message) {
+		last_message = saved->message;
+		last_exit = saved->exit_code;
+	} else {
+		last_message = strdup(fallback);
+		last_exit = EXIT_BUILD_FAILED;
+	}
+	saved->message = NULL;
+}

@@ -26,3 +26,14 @@ int err_interrupted(const char *what);
 const char *err_message(void);
 int err_exit_code(void);
 void err_clear(void);
+
+/* Keep the recorded error across clean-up work that may record its own:
+ * err_save() takes it out (the slot is cleared), err_restore() puts it back
+ * exactly (message and exit code), replacing whatever the clean-up left.
+ * With no error saved, err_restore() records `fallback` as a failure. */
+struct err_saved {
+	char *message;
+	int exit_code;
+};
+void err_save(struct err_saved *saved);
+void err_restore(struct err_saved *saved, const char *fallback);

@@ -482,20 +482,13 @@ static void session_close(struct vs_session *s)
 {
 	if (s->logged_in) {
 		/* Keep the error that matters. */
-		_cleanup_free_ char *msg = xstrdup(err_message());
-		int code = err_exit_code();
+		struct err_saved saved;
+		err_save(&saved);
 		call_simple(s, "Logout", &s->session_manager, NULL, NULL);
-		err_clear();
-		if (msg) {
-			if (code == EXIT_USAGE)
-				err_usage("%s", msg);
-			else if (code == EXIT_VERIFY)
-				err_verify(-EBADMSG, "%s", msg);
-			else if (code == EXIT_INTERRUPTED)
-				err_interrupted("publish");
-			else
-				err_fail(-EIO, "%s", msg);
-		}
+		if (saved.message)
+			err_restore(&saved, NULL);
+		else
+			err_clear();
 	}
 	soap_client_free(s->c);
 	free(s->url);
@@ -1071,8 +1064,8 @@ void vsphere_publish_result_free(struct vsphere_publish_result *res)
 static void rollback(struct vs_session *s, const struct soap_moref *lease, bool lease_open,
 		     const struct soap_moref *vm)
 {
-	_cleanup_free_ char *msg = xstrdup(err_message());
-	int code = err_exit_code();
+	struct err_saved saved;
+	err_save(&saved);
 	bool was_interrupted = signals_interrupted();
 	signals_set_interrupted(false); /* let the clean-up calls run */
 	if (lease_open && lease->value) {
@@ -1088,15 +1081,7 @@ static void rollback(struct vs_session *s, const struct soap_moref *lease, bool 
 			log_info("Removed the half-imported VM %s", vm->value);
 	}
 	signals_set_interrupted(was_interrupted);
-	err_clear();
-	if (code == EXIT_USAGE)
-		err_usage("%s", msg);
-	else if (code == EXIT_VERIFY)
-		err_verify(-EBADMSG, "%s", msg);
-	else if (code == EXIT_INTERRUPTED)
-		err_interrupted("publish");
-	else
-		err_fail(-EIO, "%s", msg ? msg : "publish failed");
+	err_restore(&saved, "publish failed");
 }
 
 int vsphere_publish(const struct vsphere_settings *vs, const char *ova_path, const char *name,
