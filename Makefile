@@ -59,12 +59,16 @@ deps:
 services: deps
 	@sh tools/services.sh
 
-# Everything: unit tests, then the fixture ISOs, then end-to-end tests.
+# Everything: unit tests and, at the same time, the fixture ISOs (each
+# keeps about one core busy; the fixture log is shown when both are done),
+# then the end-to-end tests.
 check: deps
-	$(MAKE) hnbuild
+	$(MAKE) hnbuild $(UNIT_BINS)
 	sh tools/services.sh
-	$(MAKE) check-unit
-	$(MAKE) fixtures
+	@mkdir -p $(BUILD); echo "fixtures: building in the background (log: $(BUILD)/fixtures.log)"; \
+	sh tests/fixtures/build.sh > $(BUILD)/fixtures.log 2>&1 & fx=$$!; \
+	$(MAKE) check-unit; unit=$$?; wait $$fx; fix=$$?; cat $(BUILD)/fixtures.log; \
+	[ $$fix -eq 0 ] || echo "fixtures: FAILED (exit $$fix)"; [ $$unit -eq 0 ] && [ $$fix -eq 0 ]
 	$(MAKE) check-e2e
 
 # Everything, including the end-to-end tests that repeat what others cover.

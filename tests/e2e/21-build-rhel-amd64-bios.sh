@@ -21,7 +21,7 @@ check_outputs "$BASE" qcow2 raw
 grep -q "subscription-manager register" "$T/build.out" || die "no RHSM registration step"
 grep -q "subscription-manager unregister" "$T/build.out" || die "no RHSM unregistration step"
 check_tracker "$BASE.qcow2" "kubernetes=1.31" "credential_provider=ssm" "containerd_source=docker" "os=rhel"
-virt-ls -a "$BASE.qcow2" /etc/pki/consumer 2>/dev/null | grep -q . && die "an RHSM identity is left in the image"
+guest_ls "$BASE.qcow2" /etc/pki/consumer | grep -q . && die "an RHSM identity is left in the image"
 guest_file "$BASE.qcow2" /etc/fstab | grep -qw swap && die "swap in /etc/fstab (nodeadm init refuses swap)"
 check_clean "$BASE.qcow2"
 check_canaries "$BASE.raw" "$T/build.out" "$OUT"/*.build.log -- "$CANARY_RH"

@@ -27,8 +27,10 @@ boot() {
 		-display none -vga none -monitor none -no-reboot -serial file:"$2" &
 	_q=$!
 	CHILD_PIDS=$_q
+	say "booted $1 (qemu pid $_q); waiting for a login prompt and the settle marker"
 	_ok=""
-	for _ in $(seq 600); do
+	_end=$(($(date +%s) + ${BOOT_LIMIT:-900}))
+	while [ "$(date +%s)" -lt $_end ]; do
 		if grep -q "login:" "$2" 2>/dev/null && grep -q "hnbuild-test: nodeadm settled" "$2" 2>/dev/null; then
 			_ok=1
 			break
@@ -38,22 +40,36 @@ boot() {
 	done
 	# SSH answers (host keys are made at this boot: RSA keys take a while under TCG).
 	_banner=""
-	for _ in $(seq 60); do
-		[ -n "$_ok" ] || break
-		_banner=$(python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $_port), 10); s.settimeout(10); print(s.recv(64).decode(errors='replace'))" 2>/dev/null)
+	_end=$(($(date +%s) + 240))
+	[ -n "$_ok" ] && say "settled; waiting for the SSH banner"
+	while [ -n "$_ok" ] && [ "$(date +%s)" -lt $_end ]; do
+		_banner=$(timeout 20 python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $_port), 5); s.settimeout(5); print(s.recv(64).decode(errors='replace'))" 2>/dev/null)
 		case "$_banner" in SSH-2.0-*) break ;; esac
 		sleep 3
 	done
-	kill $_q 2>/dev/null
-	wait $_q 2>/dev/null
+	stop_pid $_q
 	CHILD_PIDS=""
+	say "qemu stopped"
 	[ -n "$_ok" ] || { tail -n 40 "$2"; die "the image did not reach a login prompt with nodeadm settled"; }
 	case "$_banner" in SSH-2.0-*) ;; *) die "no SSH banner on the forwarded port (got '$_banner')" ;; esac
 }
 
+# stop_pid PID — end a process this test started: TERM, then KILL after 30 s
+stop_pid() {
+	kill "$1" 2>/dev/null
+	for _ in $(seq 30); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 # A unit in the overlay that prints a marker on the console once the
 # first-boot nodeadm work is over (whichever path ran it), so the test
-# knows when to look. It is added to the test's overlay only.
+# knows when to look. It is added to the test's overlay only, in the same
+# libguestfs launch as the guestfish commands EXTRA.
+# add_settle_marker OVERLAY [EXTRA]
 add_settle_marker() {
 	cat > "$T/settle.service" <<'EOU'
 [Unit]
@@ -66,9 +82,11 @@ ExecStart=/bin/sh -c 'sync; echo "hnbuild-test: nodeadm settled" > /dev/ttyS0'
 [Install]
 WantedBy=multi-user.target
 EOU
-	virt-copy-in -a "$1" "$T/settle.service" /etc/systemd/system/ || die "cannot add the test unit"
-	guestfish -a "$1" -i ln-sf /etc/systemd/system/settle.service \
-		/etc/systemd/system/multi-user.target.wants/settle.service || die "cannot enable the test unit"
+	guest_edit "$1" <<EOG
+upload $T/settle.service /etc/systemd/system/settle.service
+ln-sf /etc/systemd/system/settle.service /etc/systemd/system/multi-user.target.wants/settle.service
+${2:-}
+EOG
 }
 
 say "1. cloud-init path: NoCloud seed from hnbuild userdata"
@@ -88,7 +106,6 @@ M1=$(guest_file "$T/a.qcow2" /etc/machine-id)
 
 say "2. plain file path: the first-boot unit"
 qemu-img create -q -f qcow2 -b "$BASE" -F qcow2 "$T/b.qcow2"
-add_settle_marker "$T/b.qcow2"
 cat > "$T/nodeConfig.yaml" <<'EOC'
 apiVersion: node.eks.aws/v1alpha1
 kind: NodeConfig
@@ -101,8 +118,8 @@ spec:
       activationCode: Act-Canary-File-0123456789abcdef
       activationId: 0b7e0a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b
 EOC
-guestfish -a "$T/b.qcow2" -i mkdir-p /etc/eks/nodeadm || die "cannot prepare the overlay"
-virt-copy-in -a "$T/b.qcow2" "$T/nodeConfig.yaml" /etc/eks/nodeadm/ || die "cannot add the NodeConfig"
+add_settle_marker "$T/b.qcow2" "mkdir-p /etc/eks/nodeadm
+upload $T/nodeConfig.yaml /etc/eks/nodeadm/nodeConfig.yaml"
 boot "$T/b.qcow2" "$T/b.console"
 guest_file "$T/b.qcow2" /opt/nodeadm/tracker > "$T/tracker-b"
 grep "init" "$T/tracker-b" | grep -q "file-cluster" || { cat "$T/tracker-b"; tail -n 30 "$T/b.console"; die "the first-boot unit did not run nodeadm init"; }
