@@ -16,8 +16,8 @@ for t in tests/e2e/[0-9]*.sh; do
 		continue
 	fi
 	start=$(date +%s)
-	# A hung test must not eat CI's budget: each gets a limit (default 40 min).
-	if timeout -k 60 "${E2E_TIMEOUT:-2400}" sh "$t" > "build/e2e-$(basename "$t" .sh).log" 2>&1; then
+	# A hung test must not eat CI's budget: each gets a limit (default 20 min).
+	if timeout -k 60 "${E2E_TIMEOUT:-1200}" sh "$t" > "build/e2e-$(basename "$t" .sh).log" 2>&1; then
 		pass=$((pass + 1)); echo "PASS $t ($(( $(date +%s) - start )) s)"
 	else
 		fail=$((fail + 1)); failed="$failed $t"
