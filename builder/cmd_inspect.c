@@ -20,7 +20,6 @@
 #include "guestimg.h"
 #include "hygiene.h"
 #include "strbuf.h"
-#include "udtemplate.h"
 #include "util.h"
 
 struct report {
@@ -314,21 +313,11 @@ static void print_text(const char *image, const char *format, const struct repor
 		printf("  %s: %s\n", r->findings[i].path, r->findings[i].what);
 }
 
-static void json_str(struct strbuf *sb, const char *s)
-{
-	if (!s) {
-		sb_adds(sb, "null");
-		return;
-	}
-	sb_addc(sb, '"');
-	udtemplate_json_escape(sb, s);
-	sb_addc(sb, '"');
-}
 
 static void json_key(struct strbuf *sb, const char *key, const char *value, bool comma)
 {
 	sb_addf(sb, "\"%s\": ", key);
-	json_str(sb, value);
+	sb_add_json_str(sb, value);
 	if (comma)
 		sb_adds(sb, ", ");
 }
@@ -362,7 +351,7 @@ static void print_json(const char *image, const char *format, const struct repor
 		r->cloud_init_installed && !r->cloud_init_disabled ? "true" : "false");
 	sb_adds(&sb, "\"proxy_dropins\": [");
 	for (char **p = r->proxy; p && *p; p++) {
-		json_str(&sb, *p);
+		sb_add_json_str(&sb, *p);
 		if (p[1])
 			sb_adds(&sb, ", ");
 	}

@@ -15,7 +15,6 @@
 #include "signals.h"
 #include "spec.h"
 #include "strbuf.h"
-#include "udtemplate.h"
 #include "util.h"
 #include "vsphere.h"
 
@@ -152,13 +151,7 @@ static int read_password_file(const char *path, char **out)
 static void json_field(struct strbuf *sb, const char *key, const char *value, bool last)
 {
 	sb_addf(sb, "  \"%s\": ", key);
-	if (value) {
-		sb_addc(sb, '"');
-		udtemplate_json_escape(sb, value);
-		sb_addc(sb, '"');
-	} else {
-		sb_adds(sb, "null");
-	}
+	sb_add_json_str(sb, value);
 	sb_adds(sb, last ? "\n" : ",\n");
 }
 

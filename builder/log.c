@@ -106,9 +106,7 @@ char *log_redact(const char *s)
 
 static void json_string(struct strbuf *sb, const char *s)
 {
-	sb_addc(sb, '"');
-	sb_add_json_escaped(sb, s);
-	sb_addc(sb, '"');
+	sb_add_json_str(sb, s ? s : "");
 }
 
 static const char *level_name(enum log_level l)

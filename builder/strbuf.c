@@ -114,6 +114,17 @@ void sb_add_json_escaped(struct strbuf *sb, const char *s)
 	}
 }
 
+void sb_add_json_str(struct strbuf *sb, const char *s)
+{
+	if (!s) {
+		sb_adds(sb, "null");
+		return;
+	}
+	sb_addc(sb, '"');
+	sb_add_json_escaped(sb, s);
+	sb_addc(sb, '"');
+}
+
 char *sb_detach(struct strbuf *sb, size_t *len)
 {
 	if (!sb->alloc)

@@ -26,6 +26,8 @@ void sb_add_indented(struct strbuf *sb, const char *s, const char *indent);
 /* Append s escaped for the inside of a JSON string (also valid in a TOML
  * basic string): \" \\ \n \t \r, other control characters as \uXXXX. */
 void sb_add_json_escaped(struct strbuf *sb, const char *s);
+/* S as a JSON string in quotes, or null when S is NULL */
+void sb_add_json_str(struct strbuf *sb, const char *s);
 /* Returns the buffer (caller frees) and resets sb. */
 char *sb_detach(struct strbuf *sb, size_t *len);
 const char *sb_str(const struct strbuf *sb);

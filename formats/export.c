@@ -64,30 +64,6 @@ static const char *firmware_str(enum firmware_kind f)
 	return f == FIRMWARE_UEFI ? "uefi" : f == FIRMWARE_BIOS ? "bios" : "auto";
 }
 
-static void json_str(struct strbuf *sb, const char *s)
-{
-	if (!s) {
-		sb_adds(sb, "null");
-		return;
-	}
-	sb_addc(sb, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sb_addc(sb, '\\'), sb_addc(sb, (char)*p);
-		else if (*p == '\n')
-			sb_adds(sb, "\\n");
-		else if (*p == '\t')
-			sb_adds(sb, "\\t");
-		else if (*p == '\r')
-			sb_adds(sb, "\\r");
-		else if (*p < 0x20)
-			sb_addf(sb, "\\u%04x", *p);
-		else
-			sb_addc(sb, (char)*p);
-	}
-	sb_addc(sb, '"');
-}
-
 /* Detect qcow2 by its magic; read the virtual size from its header. */
 static int probe_source(const char *path, const char **format, uint64_t *size)
 {
@@ -148,83 +124,124 @@ static int write_sums(const char *dir, const struct export_output *outs, size_t 
 	return r;
 }
 
+/* This build's entry of manifest.json, on one line: the fields of Packer's
+ * manifest post-processor (so pipelines that read packer-manifest.json keep
+ * working) followed by hnbuild's own facts. */
+static void manifest_entry(struct strbuf *sb, const struct export_request *req, const struct export_output *outs,
+			   size_t n, double export_seconds, const char *run)
+{
+	time_t created = ova_mtime();
+	const struct os_info *os = os_by_id(req->os);
+	const struct arch_info *arch = arch_by_id(req->arch);
+	sb_adds(sb, "{\"name\": ");
+	sb_add_json_str(sb, req->base_name);
+	sb_addf(sb, ", \"builder_type\": \"hnbuild\", \"build_time\": %lld, \"files\": [", (long long)created);
+	for (size_t i = 0; i < n; i++) {
+		sb_adds(sb, i ? ", {\"name\": " : "{\"name\": ");
+		sb_add_json_str(sb, outs[i].name);
+		sb_addf(sb, ", \"size\": %llu}", (unsigned long long)outs[i].size);
+	}
+	sb_adds(sb, "], \"artifact_id\": ");
+	sb_add_json_str(sb, req->base_name);
+	sb_adds(sb, ", \"packer_run_uuid\": ");
+	sb_add_json_str(sb, run);
+	sb_adds(sb, ", \"custom_data\": {}, \"hnbuild_version\": ");
+	sb_add_json_str(sb, HNBUILD_VERSION);
+	sb_adds(sb, ", \"os\": ");
+	sb_add_json_str(sb, os ? os->name : NULL);
+	sb_adds(sb, ", \"arch\": ");
+	sb_add_json_str(sb, arch ? arch->name : NULL);
+	sb_adds(sb, ", \"firmware\": ");
+	sb_add_json_str(sb, firmware_str(req->firmware));
+	sb_adds(sb, ", \"kubernetes_version\": ");
+	sb_add_json_str(sb, req->k8s_version);
+	sb_adds(sb, ", \"nodeadm_version\": ");
+	sb_add_json_str(sb, req->nodeadm_version);
+	sb_adds(sb, ", \"inputs\": [");
+	for (size_t i = 0; i < req->n_inputs; i++) {
+		const struct export_input *in = &req->inputs[i];
+		sb_adds(sb, i ? ", {\"name\": " : "{\"name\": ");
+		sb_add_json_str(sb, in->name);
+		sb_adds(sb, ", \"source\": ");
+		sb_add_json_str(sb, in->source);
+		sb_adds(sb, ", \"sha256\": ");
+		sb_add_json_str(sb, in->sha256);
+		if (in->size)
+			sb_addf(sb, ", \"size\": %llu", (unsigned long long)in->size);
+		sb_adds(sb, "}");
+	}
+	sb_adds(sb, "], \"stages\": [");
+	for (size_t i = 0; i < req->n_stages; i++) {
+		sb_adds(sb, "{\"stage\": ");
+		sb_add_json_str(sb, req->stages[i].stage);
+		sb_addf(sb, ", \"seconds\": %.3f}, ", req->stages[i].seconds);
+	}
+	sb_addf(sb, "{\"stage\": \"export\", \"seconds\": %.3f}], \"outputs\": [", export_seconds);
+	for (size_t i = 0; i < n; i++) {
+		sb_adds(sb, i ? ", {\"name\": " : "{\"name\": ");
+		sb_add_json_str(sb, outs[i].name);
+		sb_adds(sb, ", \"format\": ");
+		sb_add_json_str(sb, outs[i].format);
+		sb_addf(sb, ", \"size\": %llu, \"sha256\": ", (unsigned long long)outs[i].size);
+		sb_add_json_str(sb, outs[i].file.sha256);
+		sb_addf(sb, ", \"seconds\": %.3f}", outs[i].seconds);
+	}
+	sb_adds(sb, "]}");
+}
+
+/* manifest.json: {"builds": [one line per image], "last_run_uuid": …}.
+ * Builds that share an output directory keep each other's entries: the
+ * lines of an existing manifest.json are kept except the one with this
+ * build's name, which this build's entry replaces (at the end). */
 static int write_manifest(const struct export_request *req, const struct export_output *outs, size_t n,
 			  double export_seconds, struct outfile *o)
 {
-	time_t created = ova_mtime();
-	struct strbuf sb = STRBUF_INIT;
-	sb_init(&sb);
-	const struct os_info *os = os_by_id(req->os);
-	const struct arch_info *arch = arch_by_id(req->arch);
 	_cleanup_free_ char *run = random_hex(16);
-	sb_adds(&sb, "{\n  \"hnbuild_version\": ");
-	json_str(&sb, HNBUILD_VERSION);
-	sb_adds(&sb, ",\n  \"name\": ");
-	json_str(&sb, req->base_name);
-	sb_adds(&sb, ",\n  \"os\": ");
-	json_str(&sb, os ? os->name : NULL);
-	sb_adds(&sb, ",\n  \"arch\": ");
-	json_str(&sb, arch ? arch->name : NULL);
-	sb_adds(&sb, ",\n  \"firmware\": ");
-	json_str(&sb, firmware_str(req->firmware));
-	sb_adds(&sb, ",\n  \"kubernetes_version\": ");
-	json_str(&sb, req->k8s_version);
-	sb_adds(&sb, ",\n  \"nodeadm_version\": ");
-	json_str(&sb, req->nodeadm_version);
-	sb_addf(&sb, ",\n  \"created\": %lld,\n  \"run_uuid\": ", (long long)created);
-	json_str(&sb, run);
-	sb_adds(&sb, ",\n  \"inputs\": [");
-	for (size_t i = 0; i < req->n_inputs; i++) {
-		const struct export_input *in = &req->inputs[i];
-		sb_adds(&sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		json_str(&sb, in->name);
-		sb_adds(&sb, ", \"source\": ");
-		json_str(&sb, in->source);
-		sb_adds(&sb, ", \"sha256\": ");
-		json_str(&sb, in->sha256);
-		if (in->size)
-			sb_addf(&sb, ", \"size\": %llu", (unsigned long long)in->size);
-		sb_adds(&sb, "}");
-	}
-	sb_adds(&sb, req->n_inputs ? "\n  ],\n  \"stages\": [" : "],\n  \"stages\": [");
-	for (size_t i = 0; i < req->n_stages; i++) {
-		sb_adds(&sb, "\n    {\"stage\": ");
-		json_str(&sb, req->stages[i].stage);
-		sb_addf(&sb, ", \"seconds\": %.3f},", req->stages[i].seconds);
-	}
-	sb_addf(&sb, "\n    {\"stage\": \"export\", \"seconds\": %.3f}\n  ],\n  \"outputs\": [", export_seconds);
-	for (size_t i = 0; i < n; i++) {
-		sb_adds(&sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		json_str(&sb, outs[i].name);
-		sb_adds(&sb, ", \"format\": ");
-		json_str(&sb, outs[i].format);
-		sb_addf(&sb, ", \"size\": %llu, \"sha256\": ", (unsigned long long)outs[i].size);
-		json_str(&sb, outs[i].file.sha256);
-		sb_addf(&sb, ", \"seconds\": %.3f}", outs[i].seconds);
-	}
-	/* The same facts in the shape of Packer's manifest post-processor, so
-	 * existing pipelines that read packer-manifest.json keep working. */
-	sb_adds(&sb, "\n  ],\n  \"builds\": [\n    {\"name\": ");
-	json_str(&sb, req->base_name);
-	sb_addf(&sb, ", \"builder_type\": \"hnbuild\", \"build_time\": %lld, \"files\": [", (long long)created);
-	for (size_t i = 0; i < n; i++) {
-		sb_adds(&sb, i ? ", {\"name\": " : "{\"name\": ");
-		json_str(&sb, outs[i].name);
-		sb_addf(&sb, ", \"size\": %llu}", (unsigned long long)outs[i].size);
-	}
-	sb_adds(&sb, "], \"artifact_id\": ");
-	json_str(&sb, req->base_name);
-	sb_adds(&sb, ", \"packer_run_uuid\": ");
-	json_str(&sb, run);
-	sb_adds(&sb, ", \"custom_data\": {}}\n  ],\n  \"last_run_uuid\": ");
-	json_str(&sb, run);
-	sb_adds(&sb, "\n}\n");
 	_cleanup_free_ char *path = path_join(req->output_dir, "manifest.json");
+	struct strbuf ours = STRBUF_INIT, sb = STRBUF_INIT;
+	sb_init(&ours);
+	sb_init(&sb);
+	sb_adds(&ours, "{\"name\": ");
+	sb_add_json_str(&ours, req->base_name);
+	sb_adds(&ours, ",");
+	sb_adds(&sb, "{\n  \"builds\": [\n");
+	char *old = NULL;
+	size_t old_len = 0, kept = 0;
+	if (read_file(path, &old, &old_len) == 0) {
+		bool in_builds = false, known = strstr(old, "\"builds\": [\n") != NULL;
+		for (char *line = old, *next; line && *line; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			line += strspn(line, " ");
+			size_t len = strlen(line);
+			if (len && line[len - 1] == ',')
+				line[--len] = '\0';
+			if (strcmp(line, "\"builds\": [") == 0 || line[0] == ']')
+				in_builds = line[0] != ']';
+			if (!in_builds || strncmp(line, "{\"name\": ", 9) != 0 || line[len - 1] != '}' ||
+			    !strstr(line, "\"builder_type\": "))
+				continue;
+			if (strncmp(line, ours.buf, ours.len) == 0)
+				continue;
+			sb_addf(&sb, "    %s,\n", line);
+			kept++;
+		}
+		if (!kept && !known)
+			log_warn("%s has no entries hnbuild can keep; it is replaced", path);
+		free(old);
+	}
+	sb_adds(&sb, "    ");
+	manifest_entry(&sb, req, outs, n, export_seconds, run);
+	sb_adds(&sb, "\n  ],\n  \"last_run_uuid\": ");
+	sb_add_json_str(&sb, run);
+	sb_adds(&sb, "\n}\n");
 	int r = outfile_open(o, path);
 	if (r == 0)
 		r = outfile_write(o, sb.buf, sb.len);
 	if (r == 0)
 		r = outfile_finish(o);
+	sb_release(&ours);
 	sb_release(&sb);
 	return r;
 }

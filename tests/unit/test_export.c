@@ -126,14 +126,16 @@ static void check_all_formats(const char *src, const char *src_fmt, const char *
 	char *man = fu_path(out, "manifest.json"), *mj = NULL;
 	ck_assert_int_eq(read_file(man, &mj, &len), 0);
 	char *py[] = {"python3", "-c",
-		      "import json,sys; m=json.load(open(sys.argv[1])); "
+		      "import json,sys; d=json.load(open(sys.argv[1])); "
+		      "assert len(d['builds'])==1 and d['last_run_uuid']==d['builds'][0]['packer_run_uuid'], d; "
+		      "m=d['builds'][0]; assert m['name']==m['artifact_id']=='" BASE "' and m['builder_type']=='hnbuild'; "
 		      "assert m['inputs'][0]=={'name':'iso','source':'/isos/rhel-9.4-x86_64-dvd.iso','sha256':'aa11','size':123}, m['inputs']; "
 		      "assert m['inputs'][1]['source'] is None; "
 		      "assert [s['stage'] for s in m['stages']]==['install','provision','export']; "
 		      "assert [o['format'] for o in m['outputs']]==['qcow2','raw','ova']; "
 		      "assert all(len(o['sha256'])==64 and o['size']>0 for o in m['outputs']); "
 		      "assert m['os']=='rhel9' and m['arch']=='amd64' and m['firmware']=='bios'; "
-		      "assert m['builds'][0]['files'][2]['name'].endswith('.ova'); print('ok')",
+		      "assert m['files'][2]['name'].endswith('.ova'); print('ok')",
 		      man, NULL};
 	ck_assert_msg(fu_run(py, buf, sizeof(buf)) == 0, "manifest.json: %s\n%s", buf, mj);
 	free(mj);
@@ -294,6 +296,51 @@ START_TEST(base_names)
 }
 END_TEST
 
+/* Builds that share an output directory keep each other's SHA256SUMS lines
+ * and manifest.json entries; a rebuild of one name replaces its own. */
+START_TEST(shared_output_dir)
+{
+	char *d = fu_mkdtemp(), *out = fu_path(d, "out");
+	char *src = make_disk(d, 4 << 20);
+	const char *names[] = {"eks-hybrid-ubuntu24-amd64", "eks-hybrid-rhel9-arm64", "eks-hybrid-ubuntu24-amd64"};
+	for (int i = 0; i < 3; i++) {
+		struct export_request req = request(src, out, FORMAT_RAW);
+		req.base_name = names[i];
+		req.arch = i == 1 ? ARCH_ARM64 : ARCH_AMD64;
+		struct export_result res;
+		ck_assert_msg(export_all(&req, &res) == 0, "%s", err_message());
+		export_result_free(&res);
+	}
+	char buf[8192], cmd[1024];
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sha256sum -c SHA256SUMS && test $(wc -l < SHA256SUMS) = 2", out);
+	char *sh[] = {"sh", "-c", cmd, NULL};
+	ck_assert_msg(fu_run(sh, buf, sizeof(buf)) == 0, "%s", buf);
+	char *man = fu_path(out, "manifest.json");
+	char *py[] = {"python3", "-c",
+		      "import json,sys; d=json.load(open(sys.argv[1])); b=d['builds']; "
+		      "assert [x['name'] for x in b]==['eks-hybrid-rhel9-arm64','eks-hybrid-ubuntu24-amd64'], b; "
+		      "assert b[0]['arch']=='arm64' and b[1]['arch']=='amd64', b; "
+		      "assert b[0]['files']==[{'name':'eks-hybrid-rhel9-arm64.raw','size':4194304}], b; "
+		      "assert d['last_run_uuid']==b[1]['packer_run_uuid']!=b[0]['packer_run_uuid']; print('ok')",
+		      man, NULL};
+	ck_assert_msg(fu_run(py, buf, sizeof(buf)) == 0, "manifest.json: %s", buf);
+	/* a manifest.json hnbuild did not write is replaced, not merged */
+	const char *foreign = "{\"x\": [\n  {\"name\": \"a\", \"builder_type\": \"b\"}\n]}\n";
+	ck_assert_int_eq(write_file_atomic(man, foreign, strlen(foreign), 0644), 0);
+	struct export_request req = request(src, out, FORMAT_RAW);
+	struct export_result res;
+	ck_assert_msg(export_all(&req, &res) == 0, "%s", err_message());
+	export_result_free(&res);
+	char *py2[] = {"python3", "-c",
+		       "import json,sys; d=json.load(open(sys.argv[1])); "
+		       "assert [x['name'] for x in d['builds']]==['" BASE "'], d; print('ok')",
+		       man, NULL};
+	ck_assert_msg(fu_run(py2, buf, sizeof(buf)) == 0, "manifest.json: %s", buf);
+	fu_rm_rf(d);
+	free(d), free(out), free(src), free(man);
+}
+END_TEST
+
 int main(void)
 {
 	log_setup(LOG_FORMAT_TEXT, -1);
@@ -306,6 +353,7 @@ int main(void)
 	tcase_add_test(tc, bad_output_dir);
 	tcase_add_test(tc, full_disk);
 	tcase_add_test(tc, base_names);
+	tcase_add_test(tc, shared_output_dir);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
