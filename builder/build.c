@@ -21,6 +21,7 @@
 #include "hygiene.h"
 #include "installer.h"
 #include "iso.h"
+#include "leftover.h"
 #include "log.h"
 #include "machine.h"
 #include "provision.h"
@@ -35,6 +36,7 @@ struct build {
 	const struct build_env *env;
 	struct build_result *res;
 	char *workdir;
+	int workdir_lock; /* held while the build lives (leftover.h) */
 	char *name;                /* unique per build: VM name, file prefix */
 	/* iso */
 	struct iso_image iso;
@@ -445,22 +447,39 @@ static int run_stage(struct build *b, const char *stage, int (*fn)(struct build 
 	return r;
 }
 
-static char *make_workdir(const struct build_env *env, const char *name)
+static const char *work_parent(const struct build_env *env)
 {
 	const char *tmp = env->tmp_dir ? env->tmp_dir : getenv("TMPDIR");
-	struct strbuf sb = STRBUF_INIT;
-	sb_init(&sb);
-	sb_addf(&sb, "%s/%s-XXXXXX", str_empty(tmp) ? "/var/tmp" : tmp, name);
-	if (!mkdtemp(sb.buf)) {
-		err_fail_errno(-errno, "cannot create a work directory under %s", str_empty(tmp) ? "/var/tmp" : tmp);
-		sb_release(&sb);
+	return str_empty(tmp) ? "/var/tmp" : tmp;
+}
+
+/* The work directory, locked for as long as this build lives, after
+ * removing those that killed builds left in the same place. */
+static char *make_workdir(const struct build_env *env, const char *name, int *lock_fd)
+{
+	const char *parent = work_parent(env);
+	leftover_sweep_workdirs(parent, "hnbuild-");
+	_cleanup_free_ char *tmpl = NULL;
+	if (asprintf(&tmpl, "%s/%s-XXXXXX", parent, name) < 0)
+		abort();
+	if (!mkdtemp(tmpl)) {
+		err_fail_errno(-errno, "cannot create a work directory under %s", parent);
 		return NULL;
 	}
 	/* Every path handed to libvirt must be absolute. */
-	char *abs = realpath(sb.buf, NULL);
-	sb_release(&sb);
-	if (!abs)
-		err_fail_errno(-errno, "cannot resolve the work directory");
+	char *abs = realpath(tmpl, NULL);
+	if (!abs) {
+		err_fail_errno(-errno, "cannot resolve the work directory %s", tmpl);
+		rmdir(tmpl);
+		return NULL;
+	}
+	*lock_fd = leftover_lock_dir(abs);
+	if (*lock_fd < 0) {
+		err_fail_errno(*lock_fd, "cannot lock the work directory %s", abs);
+		rm_rf(abs);
+		free(abs);
+		return NULL;
+	}
 	return abs;
 }
 
@@ -475,7 +494,9 @@ static void build_cleanup(struct build *b, bool failed)
 	if (b->workdir) {
 		if (mode == ON_ERROR_CLEANUP) {
 			rm_rf(b->workdir);
+			close(b->workdir_lock);
 		} else {
+			leftover_keep_dir(b->workdir, b->workdir_lock);
 			b->res->kept_dir = xstrdup(b->workdir);
 			/* Asked to keep a failed build: the key lets its owner log in to debug. */
 			if (mode == ON_ERROR_KEEP && b->cred.private_key) {
@@ -510,7 +531,7 @@ int build_run(const struct build_spec *spec, const struct build_env *env, struct
 	memset(res, 0, sizeof(*res));
 	if (asprintf(&b.name, "hnbuild-%s-%s-%s", os_by_id(spec->os)->name, arch_by_id(spec->arch)->name, rnd) < 0)
 		abort();
-	b.workdir = make_workdir(env, b.name);
+	b.workdir = make_workdir(env, b.name, &b.workdir_lock);
 	if (!b.workdir) {
 		build_cleanup(&b, true);
 		return -EIO;

@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "err.h"
 #include "format.h"
+#include "leftover.h"
 #include "log.h"
 #include "ova.h"
 #include "runcmd.h"
@@ -273,6 +274,7 @@ int export_all(const struct export_request *req, struct export_result *res)
 		return err_fail_errno(r, "--output-dir %s cannot be created", req->output_dir);
 	if (access(req->output_dir, W_OK | X_OK) < 0)
 		return err_fail_errno(-errno, "--output-dir %s is not writable", req->output_dir);
+	leftover_sweep_outputs(req->output_dir);
 
 	struct export_source src = {.path = req->source_path, .raw_fd = -1};
 	r = probe_source(req->source_path, &src.format, &src.virtual_size);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +48,8 @@ int outfile_open(struct outfile *o, const char *final_path)
 		return err_fail_errno(r, "Cannot create an output file in %s", *dir ? dir : "/");
 	}
 	(void)fchmod(fd, 0644);
+	/* held while the file is written: a killed build's file is unlocked (leftover.h) */
+	(void)flock(fd, LOCK_EX | LOCK_NB);
 	o->fd = fd;
 	o->tmp_path = sb_detach(&tmp, NULL);
 	o->final_path = xstrdup(final_path);

@@ -3,7 +3,8 @@
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
 # of the other arch or OS, an unreachable URL, an installer failure (named
 # step and console tail), a timeout, and SIGINT during the install (nothing
-# left: no domain, no temp file).
+# left: no domain, no temp file); after SIGKILL the next build removes the
+# killed one's work directory.
 . "$(dirname "$0")/lib.sh"
 
 U=$FIXTURES/ubuntu24-amd64.iso
@@ -88,5 +89,29 @@ CHILD_PIDS=""
 cat "$T/int.out" | tail -n 3
 [ $rc = 130 ] || die "expected exit 130 after SIGINT, got $rc"
 no_domains
+no_temp_files
+
+say "SIGKILL during the install: the VM goes with hnbuild, the next build removes its work directory"
+"$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --output-dir "$OUT" > "$T/kill.out" 2>&1 &
+B=$!
+CHILD_PIDS=$B
+for _ in $(seq 120); do
+	grep -q "install: .* booting" "$T/kill.out" && break
+	sleep 1
+done
+grep -q "booting" "$T/kill.out" || { cat "$T/kill.out"; die "the install did not start"; }
+kill -KILL $B
+wait $B
+CHILD_PIDS=""
+for _ in $(seq 30); do
+	virsh -c qemu:///system list --all --name | grep -q hnbuild- || break
+	sleep 1
+done
+no_domains
+ls "$TMPDIR" | grep -q '^hnbuild-' || die "no work directory left by the killed build (the sweep below proves nothing)"
+sleep 10 # leftover.h: nothing younger than 10 s is touched
+expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$U" \
+	--iso-checksum sha256:0000000000000000000000000000000000000000000000000000000000000000 $FLAGS --output-dir "$OUT"
+expect_out "the work directory of a build that was killed"
 no_temp_files
 say "PASS"
