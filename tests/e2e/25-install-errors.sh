@@ -71,15 +71,21 @@ expect_out "did not finish within 20 s"
 no_domains
 no_temp_files
 
+# start_install LOG — a build in the background (pid in B) until its
+# installer boots
+start_install() {
+	"$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --output-dir "$OUT" > "$1" 2>&1 &
+	B=$!
+	CHILD_PIDS=$B
+	for _ in $(seq 120); do
+		grep -q "install: .* booting" "$1" && break
+		sleep 1
+	done
+	grep -q "booting" "$1" || { cat "$1"; die "the install did not start"; }
+}
+
 say "SIGINT during the install: exit 130, nothing left"
-"$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --output-dir "$OUT" > "$T/int.out" 2>&1 &
-B=$!
-CHILD_PIDS=$B
-for _ in $(seq 120); do
-	grep -q "install: .* booting" "$T/int.out" && break
-	sleep 1
-done
-grep -q "booting" "$T/int.out" || { cat "$T/int.out"; die "the install did not start"; }
+start_install "$T/int.out"
 sleep 5
 virsh -c qemu:///system list --name | grep -q hnbuild- || die "no install domain while installing"
 kill -INT $B
@@ -92,14 +98,7 @@ no_domains
 no_temp_files
 
 say "SIGKILL during the install: the VM goes with hnbuild, the next build removes its work directory"
-"$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --output-dir "$OUT" > "$T/kill.out" 2>&1 &
-B=$!
-CHILD_PIDS=$B
-for _ in $(seq 120); do
-	grep -q "install: .* booting" "$T/kill.out" && break
-	sleep 1
-done
-grep -q "booting" "$T/kill.out" || { cat "$T/kill.out"; die "the install did not start"; }
+start_install "$T/kill.out"
 kill -KILL $B
 wait $B
 CHILD_PIDS=""

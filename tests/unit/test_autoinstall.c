@@ -10,6 +10,7 @@
 #include "err.h"
 #include "installdata_test.h"
 #include "installer.h"
+#include "unit_run.h"
 
 #define FAKE_KEY                                                                                             \
 	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2Uta2V5LWZvci1nb2xkZW4tZmlsZXMtb25seQ hnbuild-build"
@@ -315,9 +316,5 @@ int main(void)
 	tcase_add_test(tc, user_file_verbatim_wrapped_and_bad);
 	tcase_add_test(tc, installer_ops_and_seed);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -12,6 +12,7 @@
 #include "guestinfo.h"
 #include "strbuf.h"
 #include "userdata_test.h"
+#include "unit_run.h"
 
 #define CODE "AbCdEfGhIjKlMnOpQrSt01'23"
 #define ACT_ID "0123abcd-4567-89ab-cdef-0123456789ab"
@@ -286,9 +287,5 @@ int main(void)
 	tcase_add_test(tc, hostile_values_are_escaped);
 	tcase_add_test(tc, requirements);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -12,6 +12,7 @@
 #include "guestinfo.h"
 #include "nodelist.h"
 #include "userdata_test.h"
+#include "unit_run.h"
 
 #define CODE "AbCdEfGhIjKlMnOpQrSt0123"
 #define ACT_ID "0123abcd-4567-89ab-cdef-0123456789ab"
@@ -554,9 +555,5 @@ int main(void)
 	tcase_add_test(tc, nodelist_yaml_both_shapes);
 	tcase_add_test(tc, nodelist_errors_name_the_place);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

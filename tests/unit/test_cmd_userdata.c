@@ -15,6 +15,7 @@
 #include "guestinfo.h"
 #include "log.h"
 #include "userdata_test.h"
+#include "unit_run.h"
 
 #define CODE "AbCdEfGhIjKlMnOpQrSt0123"
 #define ACT_ID "0123abcd-4567-89ab-cdef-0123456789ab"
@@ -423,9 +424,5 @@ int main(void)
 	tcase_add_test(tc, bottlerocket_via_command);
 	tcase_add_test(tc, rhel_network_needs_exact_interface);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "installdata_test.h"
 #include "log.h"
+#include "unit_run.h"
 
 START_TEST(key_pair_is_real_and_matches)
 {
@@ -111,9 +112,5 @@ int main(void)
 	tcase_add_test(tc, password_hash_verifies_and_is_salted);
 	tcase_add_test(tc, bad_user_names);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -8,6 +8,7 @@
 #include "digest.h"
 #include "err.h"
 #include "installdata_test.h"
+#include "unit_run.h"
 
 START_TEST(known_vectors)
 {
@@ -182,9 +183,5 @@ int main(void)
 	tcase_add_test(tc, checksum_files);
 	tcase_add_test(tc, resolve_references);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

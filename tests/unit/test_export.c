@@ -15,6 +15,7 @@
 #include "log.h"
 #include "outfile.h"
 #include "util.h"
+#include "unit_run.h"
 
 #define BASE "eks-hybrid-rhel9-amd64-k8s1.30"
 
@@ -355,9 +356,5 @@ int main(void)
 	tcase_add_test(tc, base_names);
 	tcase_add_test(tc, shared_output_dir);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -16,6 +16,7 @@
 #include "fetch.h"
 #include "httpd_test.h"
 #include "installdata_test.h"
+#include "unit_run.h"
 
 #define BODY_LEN (3u << 20)
 static char *body;
@@ -310,10 +311,7 @@ int main(void)
 	tcase_add_test(tc, tls_is_verified);
 	tcase_add_test(tc, paths_and_display);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = unit_run(s);
 	free(body);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

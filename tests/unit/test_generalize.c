@@ -18,6 +18,7 @@
 #include "guestimg.h"
 #include "hygiene.h"
 #include "util.h"
+#include "unit_run.h"
 
 /* What one generalized image holds, read back after the fact. */
 struct readback {
@@ -354,10 +355,7 @@ int main(void)
 	tcase_add_test(tc, free_space_zeroed);
 	tcase_add_test(tc, kept_build_user_is_locked);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = unit_run(s);
 	readback_free(&a);
 	readback_free(&b);
 	free(msg_missing);

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "guestinfo.h"
 #include "userdata_test.h"
+#include "unit_run.h"
 
 START_TEST(base64_known_vectors)
 {
@@ -134,9 +135,5 @@ int main(void)
 	tcase_add_test(tc, large_binary_round_trip);
 	tcase_add_test(tc, damaged_input_is_rejected);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

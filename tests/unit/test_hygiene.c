@@ -15,6 +15,7 @@
 #include "guestimg.h"
 #include "hygiene.h"
 #include "util.h"
+#include "unit_run.h"
 
 struct scan {
 	int rc;
@@ -217,10 +218,7 @@ int main(void)
 	tcase_add_test(tc, gate_fails_with_every_finding);
 	tcase_add_test(tc, rule_table_is_sane);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = unit_run(s);
 	hygiene_findings_free(before.f, before.n);
 	hygiene_findings_free(after.f, after.n);
 	hygiene_findings_free(report_only.f, report_only.n);

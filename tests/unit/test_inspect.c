@@ -14,6 +14,7 @@
 #include "fakeimage_test.h"
 #include "generalize.h"
 #include "util.h"
+#include "unit_run.h"
 
 struct run {
 	int rc;
@@ -179,10 +180,7 @@ int main(void)
 	tcase_add_test(tc, image_without_a_system_exits_3);
 	tcase_add_test(tc, usage_errors_exit_2);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = unit_run(s);
 	struct run *runs[] = {&dirty, &clean, &nothing, &no_image, &bad_flag, &bad_format, &missing, &help};
 	for (size_t i = 0; i < ARRAY_SIZE(runs); i++)
 		run_free(runs[i]);

@@ -16,6 +16,7 @@
 #include "httpd_test.h"
 #include "installdata_test.h"
 #include "iso.h"
+#include "unit_run.h"
 
 static char *fx; /* fixture directory */
 
@@ -488,10 +489,7 @@ int main(void)
 	tcase_add_test(tc, concurrent_builds_download_once);
 	tcase_add_test(tc, default_cache_dir);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = unit_run(s);
 	rm_rf(fx);
 	free(fx);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;

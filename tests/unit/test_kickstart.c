@@ -10,6 +10,7 @@
 #include "installdata_test.h"
 #include "installer.h"
 #include "kickstart.h"
+#include "unit_run.h"
 
 #define FAKE_KEY                                                                                             \
 	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2Uta2V5LWZvci1nb2xkZW4tZmlsZXMtb25seQ hnbuild-build"
@@ -208,9 +209,5 @@ int main(void)
 	tcase_add_test(tc, user_kickstart_file);
 	tcase_add_test(tc, oemdrv_seed_and_cmdline);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

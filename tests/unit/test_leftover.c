@@ -16,6 +16,7 @@
 #include "installdata_test.h"
 #include "leftover.h"
 #include "log.h"
+#include "unit_run.h"
 
 static bool exists(const char *path)
 {
@@ -172,9 +173,5 @@ int main(void)
 	tcase_add_test(tc, own_lock_and_keep);
 	tcase_add_test(tc, temporary_outputs);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "machine.h"
 #include "util.h"
+#include "unit_run.h"
 
 #define URI "qemu:///system"
 
@@ -221,9 +222,5 @@ int main(void)
 	tcase_add_test(tc, bad_config_is_a_clear_error);
 	tcase_add_test(tc, accel_auto_never_picks_a_hanging_kvm);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "nodeconfig.h"
 #include "userdata_test.h"
+#include "unit_run.h"
 
 #define CODE "AbCdEfGhIjKlMnOpQrSt0123"
 #define ACT_ID "0123abcd-4567-89ab-cdef-0123456789ab"
@@ -416,9 +417,5 @@ int main(void)
 	tcase_add_test(tc, render_iam_ra_golden_with_defaults);
 	tcase_add_test(tc, hostile_values_stay_data);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

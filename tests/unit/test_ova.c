@@ -15,6 +15,7 @@
 #include "outfile.h"
 #include "cleanup.h"
 #include "util.h"
+#include "unit_run.h"
 
 #define BASE "eks-hybrid-ubuntu24-amd64-k8s1.31"
 
@@ -315,9 +316,5 @@ int main(void)
 	tcase_add_test(tc, bad_signing_key);
 	tcase_add_test(tc, manifest_and_tar_units);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

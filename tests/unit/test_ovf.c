@@ -10,6 +10,7 @@
 #include "log.h"
 #include "ovf.h"
 #include "util.h"
+#include "unit_run.h"
 
 #define SCHEMA "/work/shared/schemas/ovf/dsp8023_1.1.1.xsd"
 
@@ -232,9 +233,5 @@ int main(void)
 	tcase_add_test(tc, values_are_escaped);
 	tcase_add_test(tc, bad_settings);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "provision.h"
 #include "util.h"
+#include "unit_run.h"
 
 static char *dir;
 static pid_t sshd_pid;
@@ -204,9 +205,5 @@ int main(void)
 	tcase_add_test(tc, no_server_times_out_clearly);
 	tcase_add_test(tc, nodeadm_url);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -13,6 +13,7 @@
 #include "err.h"
 #include "installdata_test.h"
 #include "seed.h"
+#include "unit_run.h"
 
 static const struct seed_file files[] = {
     {"user-data", "#cloud-config\nautoinstall:\n  version: 1\n", 40},
@@ -165,9 +166,5 @@ int main(void)
 	tcase_add_test(tc, deterministic_bytes);
 	tcase_add_test(tc, bad_input_refused_nothing_left);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

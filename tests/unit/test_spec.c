@@ -9,6 +9,7 @@
 #include "log.h"
 #include "spec.h"
 #include "util.h"
+#include "unit_run.h"
 
 static char *tmp_yaml(const char *text)
 {
@@ -440,9 +441,5 @@ int main(void)
 	tcase_add_test(tc, downloads_need_a_checksum);
 	tcase_add_test(tc, help_flag);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

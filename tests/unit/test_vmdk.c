@@ -11,6 +11,7 @@
 #include "outfile.h"
 #include "util.h"
 #include "vmdk.h"
+#include "unit_run.h"
 
 #define GRAIN 65536u
 
@@ -424,9 +425,5 @@ int main(void)
 	tcase_add_test(tc, digest_while_writing);
 	tcase_add_test(tc, write_error_is_reported);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -26,6 +26,7 @@
 #include "soap.h"
 #include "util.h"
 #include "vsphere.h"
+#include "unit_run.h"
 
 /* ---- XML helpers ---- */
 
@@ -622,9 +623,5 @@ int main(void)
 	tcase_add_test(tc, settings_checked_before_connecting);
 	tcase_add_test(tc, publish_to_vcsim);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }
