@@ -1,9 +1,11 @@
 #!/bin/sh
 # 20-build-ubuntu-amd64.sh — hnbuild end to end on the Ubuntu-like 24.04
 # amd64 fixture (UEFI): install, provision (fake nodeadm from a loopback
-# mirror, proxy, a provision script), generalize, export all three formats.
-# Proves the tracker, proxy drop-ins, digests, hygiene, and that no secret
-# canary reaches the image bytes, the build log or any process's argv.
+# mirror, proxy, a provision script), generalize, export all three formats,
+# publish the OVA to vcsim as a template (`build --publish`).
+# Proves the tracker, proxy drop-ins, digests, hygiene, the template's disk,
+# and that no secret canary (SSH password, activation code, vCenter
+# password) reaches the image bytes, the build log or any process's argv.
 # Leaves the image in build/e2e-images/ubuntu24-amd64 for later tests.
 . "$(dirname "$0")/lib.sh"
 
@@ -13,6 +15,14 @@ rm -rf "$OUT"
 BASE=$OUT/eks-hybrid-ubuntu24-amd64-k8s1.30
 
 CANARY_PW="Ssh-Canary-Pw-5f1e9c"
+CANARY_VS="Vs-Canary-Pw-$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')"
+
+say "starting vcsim (the vCenter that --publish imports into)"
+sh "$ROOT/tests/vcsim/build.sh" || die "cannot build tests/vcsim"
+. "$ROOT/tests/vcsim/start.sh"
+export VCSIM_USER=hnbuild-publisher@vsphere.local VCSIM_PASSWORD="$CANARY_VS"
+VCSIM=$ROOT/build/vcsim vcsim_start "$T/sim" || die "cannot start vcsim"
+BACKGROUND_PIDS="$BACKGROUND_PIDS $VCSIM_PID"
 CANARY_ACT="Act-Canary-Code-77c2d4"
 cat > "$T/provision.sh" <<EOS
 #!/bin/sh
@@ -23,13 +33,28 @@ test -n "\$ACTIVATION_CODE" && echo "provision script ran" > /etc/hnbuild-test/p
 EOS
 
 say "building (hnbuild build --os ubuntu24 --arch amd64 --format qcow2,raw,ova)"
-PKR_SSH_PASSWORD=$CANARY_PW run_build "$T/build.out" --os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) \
-	$(test_build_flags) --nodeadm-url "$NODEADM_URL" --k8s-version 1.30 --credential-provider iam \
-	--region eu-west-1 --proxy http://proxy.example.internal:3128 --provision-script "$T/provision.sh" \
-	--format qcow2,raw,ova --output-dir "$OUT" || die "build failed with exit $?"
+PKR_SSH_PASSWORD=$CANARY_PW VSPHERE_SERVER=$VCSIM_URL VSPHERE_USER=$VCSIM_USER VSPHERE_PASSWORD=$CANARY_VS \
+	VSPHERE_DATACENTER=DC0 VSPHERE_CLUSTER=DC0_C0 VSPHERE_DATASTORE=LocalDS_0 VSPHERE_NETWORK=DC0_DVPG0 \
+	VSPHERE_OUTPUT_FOLDER=Templates run_build "$T/build.out" --os ubuntu24 --arch amd64 \
+	$(iso_flags ubuntu24 amd64) $(test_build_flags) --nodeadm-url "$NODEADM_URL" --k8s-version 1.30 \
+	--credential-provider iam --region eu-west-1 --proxy http://proxy.example.internal:3128 \
+	--provision-script "$T/provision.sh" --format qcow2,raw,ova --output-dir "$OUT" \
+	--publish --vsphere-ca-file "$VCSIM_CA" || die "build failed with exit $?"
 say "build done"
 check_outputs "$BASE" qcow2 raw ova
 qemu-img compare -q "$BASE.qcow2" "$BASE.raw" || die "qcow2 and raw differ"
+
+say "the template in vcsim holds the OVA's disk"
+"$ROOT/build/vcsim" inspect -url "$VCSIM_URL" -path "/DC0/vm/Templates/$(basename "$BASE")" > "$T/vm.json" ||
+	die "no template $(basename "$BASE") in vcsim's folder Templates"
+cat "$T/vm.json"
+vm() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$T/vm.json"; }
+[ "$(vm 'd["template"]')" = True ] || die "vcsim: not marked as a template"
+[ "$(vm '",".join(d["networks"])')" = DC0_DVPG0 ] || die "vcsim: the NIC is not on DC0_DVPG0"
+mkdir "$T/ova"
+tar -xf "$BASE.ova" -C "$T/ova" || die "cannot read the OVA"
+cmp "$(vm 'd["disks"][0]["local_path"]')" "$T"/ova/*.vmdk || die "the template's disk differs from the OVA's VMDK"
+rm -rf "$T/ova"
 
 say "what nodeadm was asked (tracker), the proxy drop-ins, the provision script"
 check_tracker "$BASE.qcow2" "kubernetes=1.30" "credential_provider=iam-ra" "containerd_source=distro" "region=eu-west-1"
@@ -41,7 +66,7 @@ guest_file "$BASE.qcow2" /etc/hnbuild-test/provisioned | grep -q "provision scri
 
 say "hygiene and secret canaries (image bytes, build log, argv)"
 check_clean "$BASE.qcow2"
-check_canaries "$BASE.raw" "$T/build.out" "$OUT"/*.build.log -- "$CANARY_PW" "$CANARY_ACT"
+check_canaries "$BASE.raw" "$T/build.out" "$OUT"/*.build.log -- "$CANARY_PW" "$CANARY_ACT" "$CANARY_VS"
 no_domains
 no_temp_files
 say "PASS"

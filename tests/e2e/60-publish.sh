@@ -47,20 +47,9 @@ vmdk=$(ls "$work"/x/*.vmdk)
 step "starting vcsim"
 export VCSIM_USER=hnbuild-publisher@vsphere.local
 export VCSIM_PASSWORD="Sim-$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')-p&ss<w>rd"
-mkdir "$work/sim"
-mkfifo "$work/sim/stdin"
-build/vcsim serve -dir "$work/sim" < "$work/sim/stdin" > "$work/sim/out" 2> "$work/sim/err" &
-sim_pid=$!
-exec 8> "$work/sim/stdin" # vcsim exits when this closes
-i=0
-until grep -q READY "$work/sim/out" 2> /dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { cat "$work/sim/err"; fail "vcsim did not start"; }
-	kill -0 "$sim_pid" 2> /dev/null || { cat "$work/sim/err"; fail "vcsim exited"; }
-	sleep 0.2
-done
-url=$(cat "$work/sim/url")
-ca=$work/sim/ca.pem
+. tests/vcsim/start.sh
+vcsim_start "$work/sim" || fail "cannot start vcsim"
+sim_pid=$VCSIM_PID url=$VCSIM_URL ca=$VCSIM_CA
 base=${url%/sdk}
 echo "vcsim at $url"
 

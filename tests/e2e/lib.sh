@@ -15,10 +15,11 @@ export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 export XDG_CACHE_HOME=$T/cache
 T0=$(date +%s)
 SERVER_PID=""
-CHILD_PIDS=""
+CHILD_PIDS=""      # the one foreground helper a test waits for
+BACKGROUND_PIDS="" # servers a test started for its whole run
 
 cleanup() {
-	for p in $CHILD_PIDS $SERVER_PID; do
+	for p in $CHILD_PIDS $SERVER_PID $BACKGROUND_PIDS; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	if [ -n "${KEEP_TEST_DIR:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
