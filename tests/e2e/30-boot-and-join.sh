@@ -54,17 +54,6 @@ boot() {
 	case "$_banner" in SSH-2.0-*) ;; *) die "no SSH banner on the forwarded port (got '$_banner')" ;; esac
 }
 
-# stop_pid PID — end a process this test started: TERM, then KILL after 30 s
-stop_pid() {
-	kill "$1" 2>/dev/null
-	for _ in $(seq 30); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 1
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
-
 # A unit in the overlay that prints a marker on the console once the
 # first-boot nodeadm work is over (whichever path ran it), so the test
 # knows when to look. It is added to the test's overlay only, in the same

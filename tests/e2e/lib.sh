@@ -5,6 +5,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/stop_pid.sh"
 HNBUILD=${HNBUILD:-$ROOT/hnbuild}
 FIXTURES=$ROOT/tests/fixtures/out
 IMAGES=$ROOT/build/e2e-images          # shared between tests; removed by `make clean`
