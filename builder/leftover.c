@@ -52,32 +52,6 @@ static bool abandoned(const char *path)
 	return flock(fd, LOCK_EX | LOCK_NB) == 0; /* released when fd closes */
 }
 
-int leftover_sweep_workdirs(const char *parent, const char *prefix)
-{
-	DIR *d = opendir(parent);
-	if (!d)
-		return 0;
-	int removed = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!str_startswith(de->d_name, prefix))
-			continue;
-		_cleanup_free_ char *dir = path_join(parent, de->d_name);
-		_cleanup_free_ char *lock = path_join(dir, LEFTOVER_LOCK);
-		struct stat st;
-		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || !abandoned(lock))
-			continue;
-		if (rm_rf(dir) == 0) {
-			log_info("Removed %s, the work directory of a build that was killed", dir);
-			removed++;
-		} else {
-			log_warn("Cannot remove %s, the work directory of a build that was killed", dir);
-		}
-	}
-	closedir(d);
-	return removed;
-}
-
 /* ".NAME.tmp-XXXXXX", as outfile_open names its temporary files */
 static bool temporary_output(const char *name)
 {
@@ -85,7 +59,10 @@ static bool temporary_output(const char *name)
 	return name[0] == '.' && t && t > name + 1 && strlen(t) == 11 && !strchr(t + 5, '.');
 }
 
-int leftover_sweep_outputs(const char *dir)
+/* Remove the entries of DIR that nobody holds: with PREFIX, this user's
+ * directories PREFIX* by their lock file; without, temporary outputs by
+ * themselves. WHAT names them in the log. */
+static int sweep(const char *dir, const char *prefix, const char *what)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -93,16 +70,31 @@ int leftover_sweep_outputs(const char *dir)
 	int removed = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (!temporary_output(de->d_name))
+		if (prefix ? !str_startswith(de->d_name, prefix) : !temporary_output(de->d_name))
 			continue;
 		_cleanup_free_ char *path = path_join(dir, de->d_name);
-		if (!abandoned(path))
+		_cleanup_free_ char *lock = prefix ? path_join(path, LEFTOVER_LOCK) : xstrdup(path);
+		struct stat st;
+		if (lstat(path, &st) < 0 || (prefix && (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())) ||
+		    !abandoned(lock))
 			continue;
-		if (unlink(path) == 0) {
-			log_info("Removed %s, a half-written output of a build that was killed", path);
+		if (rm_rf(path) == 0) {
+			log_info("Removed %s, %s of a build that was killed", path, what);
 			removed++;
+		} else {
+			log_warn("Cannot remove %s, %s of a build that was killed", path, what);
 		}
 	}
 	closedir(d);
 	return removed;
+}
+
+int leftover_sweep_workdirs(const char *parent, const char *prefix)
+{
+	return sweep(parent, prefix, "the work directory");
+}
+
+int leftover_sweep_outputs(const char *dir)
+{
+	return sweep(dir, NULL, "a half-written output");
 }
