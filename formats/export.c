@@ -92,6 +92,31 @@ static int probe_source(const char *path, const char **format, uint64_t *size)
 	return 0;
 }
 
+/* The next line of a text being split in place (its newline replaced by
+ * NUL), or NULL at the end. */
+static char *next_line(char **rest)
+{
+	char *line = *rest;
+	if (!line || !*line)
+		return NULL;
+	char *nl = strchr(line, '\n');
+	*rest = nl ? nl + 1 : NULL;
+	if (nl)
+		*nl = '\0';
+	return line;
+}
+
+/* SB as the whole new content of PATH, renamed into place by outfile_commit. */
+static int write_index(struct outfile *o, const char *path, const struct strbuf *sb)
+{
+	int r = outfile_open(o, path);
+	if (r == 0)
+		r = outfile_write(o, sb->buf, sb->len);
+	if (r == 0)
+		r = outfile_finish(o);
+	return r;
+}
+
 static int write_sums(const char *dir, const struct export_output *outs, size_t n, struct outfile *o)
 {
 	_cleanup_free_ char *path = path_join(dir, "SHA256SUMS");
@@ -101,10 +126,7 @@ static int write_sums(const char *dir, const struct export_output *outs, size_t 
 	char *old = NULL;
 	size_t old_len = 0;
 	if (read_file(path, &old, &old_len) == 0) {
-		for (char *line = old, *next; line && *line; line = next) {
-			next = strchr(line, '\n');
-			if (next)
-				*next++ = '\0';
+		for (char *rest = old, *line; (line = next_line(&rest));) {
 			const char *name = strlen(line) > 66 ? line + 66 : NULL;
 			bool ours = false;
 			for (size_t i = 0; name && i < n; i++)
@@ -116,11 +138,7 @@ static int write_sums(const char *dir, const struct export_output *outs, size_t 
 	}
 	for (size_t i = 0; i < n; i++)
 		sb_addf(&sb, "%s  %s\n", outs[i].file.sha256, outs[i].name);
-	int r = outfile_open(o, path);
-	if (r == 0)
-		r = outfile_write(o, sb.buf, sb.len);
-	if (r == 0)
-		r = outfile_finish(o);
+	int r = write_index(o, path, &sb);
 	sb_release(&sb);
 	return r;
 }
@@ -210,10 +228,7 @@ static int write_manifest(const struct export_request *req, const struct export_
 	size_t old_len = 0, kept = 0;
 	if (read_file(path, &old, &old_len) == 0) {
 		bool in_builds = false, known = strstr(old, "\"builds\": [\n") != NULL;
-		for (char *line = old, *next; line && *line; line = next) {
-			next = strchr(line, '\n');
-			if (next)
-				*next++ = '\0';
+		for (char *rest = old, *line; (line = next_line(&rest));) {
 			line += strspn(line, " ");
 			size_t len = strlen(line);
 			if (len && line[len - 1] == ',')
@@ -237,11 +252,7 @@ static int write_manifest(const struct export_request *req, const struct export_
 	sb_adds(&sb, "\n  ],\n  \"last_run_uuid\": ");
 	sb_add_json_str(&sb, run);
 	sb_adds(&sb, "\n}\n");
-	int r = outfile_open(o, path);
-	if (r == 0)
-		r = outfile_write(o, sb.buf, sb.len);
-	if (r == 0)
-		r = outfile_finish(o);
+	int r = write_index(o, path, &sb);
 	sb_release(&ours);
 	sb_release(&sb);
 	return r;
