@@ -21,7 +21,7 @@ BACKGROUND_PIDS="" # servers a test started for its whole run
 
 cleanup() {
 	for p in $CHILD_PIDS $SERVER_PID $BACKGROUND_PIDS; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+		stop_pid "$p"
 	done
 	if [ -n "${KEEP_TEST_DIR:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
