@@ -53,6 +53,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(HELPER_SRCS) $(BUILD)/libhnbuild.a
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(HELPER_SRCS) $(BUILD)/libhnbuild.a \
 		$(shell pkg-config --libs check 2>/dev/null) $(LDLIBS)
 
+# The console stress driver of tests/e2e/05-console-stress.sh.
+STRESS_BIN := $(BUILD)/tests/console_stress
+$(STRESS_BIN): tests/stress/console_stress.c $(BUILD)/libhnbuild.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libhnbuild.a $(LDLIBS)
+
 deps:
 	@sh tools/deps.sh
 
@@ -63,7 +69,7 @@ services: deps
 # keeps about one core busy; the fixture log is shown when both are done),
 # then the end-to-end tests.
 check: deps
-	$(MAKE) hnbuild $(UNIT_BINS)
+	$(MAKE) hnbuild $(UNIT_BINS) $(STRESS_BIN)
 	sh tools/services.sh
 	@mkdir -p $(BUILD); echo "fixtures: building in the background (log: $(BUILD)/fixtures.log)"; \
 	sh tests/fixtures/build.sh > $(BUILD)/fixtures.log 2>&1 & fx=$$!; \
@@ -78,7 +84,7 @@ check-full: deps
 check-unit: $(UNIT_BINS) hnbuild
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-check-e2e: hnbuild
+check-e2e: hnbuild $(STRESS_BIN)
 	@sh tests/run-e2e.sh
 
 check-asan: deps

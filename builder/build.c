@@ -196,7 +196,7 @@ static int stage_install(struct build *b)
 	int r = create_disk(b->disk, s->disk_size);
 	if (r < 0)
 		return r;
-	b->accel = machine_pick_accel(s->libvirt_uri, s->accel, s->arch, b->kernel);
+	b->accel = machine_pick_accel(s->libvirt_uri, s->libvirt_timeout, s->accel, s->arch, b->kernel);
 	if (s->arch == ARCH_ARM64 || s->firmware == FIRMWARE_UEFI)
 		b->nvram = path_join(b->workdir, "VARS.fd");
 	_cleanup_free_ char *vm_name = NULL;
@@ -207,7 +207,8 @@ static int stage_install(struct build *b)
 		.memory_mib = s->memory_mib, .kernel = b->kernel, .initrd = b->initrd, .cmdline = b->cmdline,
 		.disk = b->disk, .cdroms = {b->iso.path, b->seed_path}, .nvram = b->nvram,
 		.network = s->network, .restrict_network = s->restrict_network,
-		.guest_forwards = s->guest_forwards, .run_as_caller = true,
+		.guest_forwards = s->guest_forwards, .run_as_caller = true, .console_dir = b->workdir,
+		.call_timeout = s->libvirt_timeout,
 	};
 	r = machine_start(s->libvirt_uri, &cfg, s->on_error != ON_ERROR_KEEP, &b->vm);
 	if (r < 0)
@@ -300,7 +301,7 @@ static int stage_provision(struct build *b)
 		.name = vm_name, .arch = s->arch, .firmware = s->firmware, .accel = b->accel, .cpus = s->cpus,
 		.memory_mib = s->memory_mib, .disk = b->disk, .nvram = b->nvram, .network = s->network,
 		.restrict_network = s->restrict_network, .ssh_port = port, .guest_forwards = s->guest_forwards,
-		.run_as_caller = true,
+		.run_as_caller = true, .console_dir = b->workdir, .call_timeout = s->libvirt_timeout,
 	};
 	_cleanup_free_ char *console_log = path_join(b->workdir, "console-provision.log");
 	struct provision_params pp = {.spec = s, .cred = &b->cred, .ssh_port = port, .nodeadm_path = b->nodeadm,

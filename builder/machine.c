@@ -1,7 +1,19 @@
 /* machine.c — build VMs under libvirt: domain XML through libxml2's writer,
  * a transient domain started paused so the console misses nothing, the
- * serial console streamed line by line, and lifecycle events on a
- * background event-loop thread deciding how the boot ended. */
+ * serial console read line by line from a unix socket hnbuild listens on,
+ * lifecycle events on a background event-loop thread deciding how the boot
+ * ended, and every call to libvirtd run with a time limit.
+ *
+ * Why the console is our own socket and not virDomainOpenConsole: libvirt
+ * frees a domain's character devices on its QEMU event thread when the
+ * domain stops, and when a console stream is still open there it takes the
+ * stream's lock under its own; a client closing the stream at that moment
+ * takes them the other way round, and libvirtd deadlocks for good (issue
+ * 21; microsoft/lisa#1884 met the same race). With `<serial type='unix'>`
+ * in connect mode, QEMU (running as us) connects to a socket we made;
+ * libvirtd holds no stream, so there is nothing to race, the console bytes
+ * do not pass through the daemon, and QEMU's end shows as the socket's end
+ * even when libvirtd is slow to say so. */
 #include "machine.h"
 
 #include <errno.h>
@@ -9,9 +21,13 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/xmlwriter.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,17 +40,36 @@
 
 #define TAIL_LINES 40
 #define FAILURE_GRACE_SECONDS 20
+/* After the guest stopped: how long the console may take to deliver its
+ * last bytes (QEMU closes the socket as it exits). */
+#define CONSOLE_DRAIN_SECONDS 5
+/* QEMU has closed the console but libvirtd has sent no stop event: after
+ * this long, ask it whether the domain still runs. */
+#define STOP_EVENT_GRACE_SECONDS 30
+#define CONSOLE_SOCKET "console.sock"
 
 struct machine {
 	virConnectPtr conn;
 	virDomainPtr dom;
-	virStreamPtr console;
 	int lifecycle_cb, reboot_cb;
 	char *name;
+	char *uri;
+	unsigned call_timeout;
+	bool wedged;               /* a call timed out: libvirtd is not asked again */
+
+	/* The console: a socket we listen on, QEMU connects to it. */
+	char *console_path;
+	char *console_tmpdir;      /* our own directory for it, removed at the end */
+	int listen_fd, console_fd;
+	int stop_pipe[2];          /* tells the reader thread to end */
+	pthread_t reader;
+	bool reader_started;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool stopped, rebooted, crashed;
+	bool stopped, rebooted, crashed, conn_lost;
+	bool console_eof;          /* QEMU closed the console (it exited) */
+	double console_eof_at;
 	char *failure_line;
 	double failure_at;
 	char *tail[TAIL_LINES];
@@ -78,23 +113,205 @@ static void event_init(void)
 	pthread_attr_destroy(&attr);
 }
 
-static const char *virt_error(void)
+/* ---- bounded calls ----
+ * libvirt's client calls wait for the daemon's reply with no limit of their
+ * own. Each call runs on a thread of its own while the caller waits at most
+ * the call timeout; a call that does not return in time is abandoned (its
+ * thread frees the job whenever libvirt lets go of it) and the daemon is
+ * reported by name. The connection's keepalive (5 s × 3) ends calls on a
+ * connection whose daemon has died or whose event loop has stopped. */
+
+struct lv_job {
+	int (*fn)(struct lv_job *);
+	/* arguments */
+	const char *uri, *xml;
+	virConnectPtr conn;
+	virDomainPtr dom;
+	unsigned flags;
+	int id;
+	struct machine *m;
+	/* results */
+	int ret;
+	virConnectPtr conn_out;
+	virDomainPtr dom_out;
+	int last_error_code;
+	char *error;               /* libvirt's message for a failed call (its errors are per thread) */
+	/* between the caller and the call's thread */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int refs;
+};
+
+static void lv_job_unref(struct lv_job *j)
 {
-	const char *m = virGetLastErrorMessage();
-	return m ? m : "unknown libvirt error";
+	pthread_mutex_lock(&j->lock);
+	bool last = --j->refs == 0;
+	pthread_mutex_unlock(&j->lock);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->cond);
+	free(j->error);
+	free(j);
 }
 
-static virConnectPtr connect_libvirt(const char *uri)
+static void *lv_thread(void *arg)
+{
+	struct lv_job *j = arg;
+	j->ret = j->fn(j);
+	if (j->ret < 0) {
+		virErrorPtr e = virGetLastError();
+		j->last_error_code = e ? e->code : 0;
+		j->error = xstrdup(e && e->message ? e->message : "unknown libvirt error");
+	}
+	pthread_mutex_lock(&j->lock);
+	j->done = true;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	lv_job_unref(j);
+	return NULL;
+}
+
+static struct lv_job *lv_job_new(int (*fn)(struct lv_job *))
+{
+	struct lv_job *j = xcalloc(1, sizeof(*j));
+	j->fn = fn;
+	j->refs = 2; /* the caller's and the call thread's */
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	return j;
+}
+
+/* Run j->fn on its own thread, waiting at most timeout seconds. Returns
+ * 0 when the call returned (its result in j->ret, j->error), or -ETIMEDOUT
+ * with the error recorded. The caller unrefs j either way. */
+static int lv_run(struct lv_job *j, const char *uri, const char *what, unsigned timeout)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, lv_thread, j) != 0)
+		abort();
+	pthread_attr_destroy(&attr);
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout;
+	pthread_mutex_lock(&j->lock);
+	while (!j->done && pthread_cond_timedwait(&j->cond, &j->lock, &deadline) != ETIMEDOUT)
+		;
+	bool done = j->done;
+	pthread_mutex_unlock(&j->lock);
+	if (done)
+		return 0;
+	return err_fail(-ETIMEDOUT,
+			"libvirtd at %s did not answer within %u s (%s): the daemon looks wedged; "
+			"if `virsh -c %s list` hangs too, restart libvirtd (--libvirt-timeout sets the limit)",
+			uri, timeout, what, uri);
+}
+
+/* One bounded call on machine m: 0 with the call's own result in *ret, or a
+ * negative errno with the error recorded (a timeout marks m wedged). */
+static int m_call(struct machine *m, struct lv_job *j, const char *what, int *ret, char **error)
+{
+	if (m->wedged) {
+		lv_job_unref(j);
+		lv_job_unref(j);
+		return err_fail(-ETIMEDOUT, "libvirtd at %s stopped answering earlier; not asking it to %s", m->uri, what);
+	}
+	j->m = m;
+	j->conn = m->conn;
+	j->dom = m->dom;
+	int r = lv_run(j, m->uri, what, m->call_timeout);
+	if (r < 0)
+		m->wedged = true;
+	else {
+		*ret = j->ret;
+		if (error)
+			*error = j->error ? xstrdup(j->error) : NULL;
+	}
+	lv_job_unref(j);
+	return r;
+}
+
+static int job_open(struct lv_job *j)
+{
+	j->conn_out = virConnectOpen(j->uri);
+	if (!j->conn_out)
+		return -1;
+	/* Without answers to keepalives for 5 s × 3 the connection is closed:
+	 * calls on it fail instead of waiting, and the close callback fires. */
+	virConnectSetKeepAlive(j->conn_out, 5, 3);
+	return 0;
+}
+
+static int job_close(struct lv_job *j) { return virConnectClose(j->conn); }
+
+static int job_create(struct lv_job *j)
+{
+	j->dom_out = virDomainCreateXML(j->conn, j->xml, j->flags);
+	return j->dom_out ? 0 : -1;
+}
+
+static int job_resume(struct lv_job *j) { return virDomainResume(j->dom); }
+static int job_shutdown(struct lv_job *j) { return virDomainShutdown(j->dom); }
+static int job_destroy(struct lv_job *j) { return virDomainDestroy(j->dom); }
+static int job_is_active(struct lv_job *j) { return virDomainIsActive(j->dom); }
+static int job_deregister(struct lv_job *j) { return virConnectDomainEventDeregisterAny(j->conn, j->id); }
+
+static int lifecycle_event(virConnectPtr c, virDomainPtr d, int event, int detail, void *opaque);
+static void reboot_event(virConnectPtr c, virDomainPtr d, void *opaque);
+
+static int job_register(struct lv_job *j)
+{
+	if (j->id == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+		return virConnectDomainEventRegisterAny(j->conn, j->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+							VIR_DOMAIN_EVENT_CALLBACK(lifecycle_event), j->m, NULL);
+	return virConnectDomainEventRegisterAny(j->conn, j->dom, VIR_DOMAIN_EVENT_ID_REBOOT,
+						VIR_DOMAIN_EVENT_CALLBACK(reboot_event), j->m, NULL);
+}
+
+static int job_lookup(struct lv_job *j)
+{
+	j->dom_out = virDomainLookupByName(j->conn, j->xml);
+	return j->dom_out ? 0 : -1;
+}
+
+/* A bounded connection into *c; a negative errno with the error recorded
+ * (-ETIMEDOUT: the daemon did not answer). */
+static int connect_libvirt(const char *uri, unsigned timeout, virConnectPtr *c)
 {
 	pthread_once(&event_once, event_init);
-	virConnectPtr c = virConnectOpen(uri);
-	if (!c) {
-		err_fail(-ECONNREFUSED, "cannot connect to libvirt at %s: %s (is libvirtd running? `make services` starts it)",
-			 uri, virt_error());
-		return NULL;
+	struct lv_job *j = lv_job_new(job_open);
+	j->uri = uri;
+	*c = NULL;
+	int r = lv_run(j, uri, "connecting", timeout);
+	if (r == 0) {
+		*c = j->conn_out;
+		if (!*c)
+			r = err_fail(-ECONNREFUSED,
+				     "cannot connect to libvirt at %s: %s (is libvirtd running? `make services` starts it)",
+				     uri, j->error);
 	}
-	virConnectSetKeepAlive(c, 5, 3);
-	return c;
+	lv_job_unref(j);
+	return r;
+}
+
+/* Close a connection that is not a machine's (bounded; errors dropped). */
+static void close_libvirt(virConnectPtr c, const char *uri, unsigned timeout)
+{
+	struct lv_job *j = lv_job_new(job_close);
+	j->conn = c;
+	struct err_saved saved;
+	err_save(&saved);
+	if (lv_run(j, uri, "closing the connection", timeout) < 0)
+		log_debug("%s", err_message());
+	if (saved.message)
+		err_restore(&saved, NULL);
+	else
+		err_clear();
+	lv_job_unref(j);
 }
 
 /* ---- domain XML ---- */
@@ -244,7 +461,8 @@ int machine_domain_xml(const struct machine_config *cfg, char **xml)
 	W(text_element(w, "on_crash", "destroy"));
 
 	W(xmlTextWriterStartElement(w, BAD_CAST "devices"));
-	W(write_disk(w, cfg->disk, false, "vda", "virtio"));
+	if (cfg->disk)
+		W(write_disk(w, cfg->disk, false, "vda", "virtio"));
 	for (int i = 0; i < 3 && cfg->cdroms[i]; i++) {
 		char dev[8];
 		snprintf(dev, sizeof(dev), "sd%c", 'a' + i);
@@ -267,12 +485,20 @@ int machine_domain_xml(const struct machine_config *cfg, char **xml)
 		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterEndElement(w));
 	}
-	W(xmlTextWriterStartElement(w, BAD_CAST "serial"));
-	W(attr(w, "type", "pty"));
-	W(xmlTextWriterEndElement(w));
-	W(xmlTextWriterStartElement(w, BAD_CAST "console"));
-	W(attr(w, "type", "pty"));
-	W(xmlTextWriterEndElement(w));
+	if (cfg->console_socket) {
+		/* The serial console: QEMU connects to our socket (see the top of
+		 * this file); libvirt adds the matching <console> itself. */
+		W(xmlTextWriterStartElement(w, BAD_CAST "serial"));
+		W(attr(w, "type", "unix"));
+		W(xmlTextWriterStartElement(w, BAD_CAST "source"));
+		W(attr(w, "mode", "connect"));
+		W(attr(w, "path", cfg->console_socket));
+		W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterStartElement(w, BAD_CAST "target"));
+		W(attr(w, "port", "0"));
+		W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterEndElement(w));
+	}
 	W(xmlTextWriterStartElement(w, BAD_CAST "rng"));
 	W(attr(w, "model", "virtio"));
 	W(xmlTextWriterStartElement(w, BAD_CAST "backend"));
@@ -410,24 +636,106 @@ static void console_bytes(struct machine *m, const char *data, size_t n)
 	}
 }
 
-static void console_event(virStreamPtr st, int events, void *opaque)
+/* The console socket: ours, in the build's directory when the path fits
+ * in a sockaddr_un, else in a private temporary directory. */
+static int console_listen(struct machine *m, const char *dir)
 {
-	struct machine *m = opaque;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (dir && strlen(dir) + sizeof("/" CONSOLE_SOCKET) <= sizeof(addr.sun_path)) {
+		m->console_path = path_join(dir, CONSOLE_SOCKET);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		if (str_empty(tmp) || strlen(tmp) > 64)
+			tmp = "/tmp";
+		m->console_tmpdir = path_join(tmp, "hnbuild-console-XXXXXX");
+		if (!mkdtemp(m->console_tmpdir)) {
+			int r = err_fail_errno(-errno, "cannot create a directory for the %s VM's console under %s",
+					       m->name, tmp);
+			free(m->console_tmpdir);
+			m->console_tmpdir = NULL;
+			return r;
+		}
+		m->console_path = path_join(m->console_tmpdir, CONSOLE_SOCKET);
+	}
+	unlink(m->console_path); /* an earlier VM's in the same work directory */
+	memcpy(addr.sun_path, m->console_path, strlen(m->console_path) + 1);
+	m->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (m->listen_fd < 0 || bind(m->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    chmod(m->console_path, 0600) < 0 || listen(m->listen_fd, 1) < 0)
+		return err_fail_errno(-errno, "cannot listen on %s for the %s VM's console", m->console_path, m->name);
+	return 0;
+}
+
+static void console_ended(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	if (!m->console_eof) {
+		m->console_eof = true;
+		m->console_eof_at = now_monotonic();
+	}
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* The reader thread: accept QEMU's connection, then hand every byte to
+ * console_bytes until QEMU closes it or machine_free says stop. */
+static void *console_reader(void *arg)
+{
+	struct machine *m = arg;
 	char buf[4096];
-	if (!(events & (VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR)))
-		return;
 	for (;;) {
-		int n = virStreamRecv(st, buf, sizeof(buf));
-		if (n == -2)
-			return; /* would block */
+		struct pollfd p[2] = {{.fd = m->stop_pipe[0], .events = POLLIN},
+				      {.fd = m->console_fd >= 0 ? m->console_fd : m->listen_fd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents)
+			break;
+		if (!p[1].revents)
+			continue;
+		if (m->console_fd < 0) {
+			int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd >= 0)
+				m->console_fd = fd;
+			continue;
+		}
+		ssize_t n = read(m->console_fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (n <= 0) {
-			virStreamEventRemoveCallback(st);
-			return;
+			console_ended(m);
+			break;
 		}
 		pthread_mutex_lock(&m->lock);
 		console_bytes(m, buf, (size_t)n);
 		pthread_mutex_unlock(&m->lock);
 	}
+	return NULL;
+}
+
+static void console_stop(struct machine *m)
+{
+	if (m->reader_started) {
+		if (write(m->stop_pipe[1], "x", 1) < 0)
+			log_debug("cannot wake the console reader: %s", strerror(errno));
+		pthread_join(m->reader, NULL);
+		m->reader_started = false;
+	}
+	if (m->console_fd >= 0)
+		close(m->console_fd);
+	if (m->listen_fd >= 0)
+		close(m->listen_fd);
+	m->console_fd = m->listen_fd = -1;
+	for (int i = 0; i < 2; i++)
+		if (m->stop_pipe[i] >= 0)
+			close(m->stop_pipe[i]);
+	m->stop_pipe[0] = m->stop_pipe[1] = -1;
+	if (m->console_path)
+		unlink(m->console_path);
+	if (m->console_tmpdir)
+		rmdir(m->console_tmpdir);
 }
 
 /* ---- lifecycle ---- */
@@ -450,6 +758,19 @@ static int lifecycle_event(virConnectPtr c, virDomainPtr d, int event, int detai
 	return 0;
 }
 
+/* The connection closed under us: the daemon died, or keepalives went
+ * unanswered. */
+static void connection_closed(virConnectPtr c, int reason, void *opaque)
+{
+	(void)c;
+	(void)reason;
+	struct machine *m = opaque;
+	pthread_mutex_lock(&m->lock);
+	m->conn_lost = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void reboot_event(virConnectPtr c, virDomainPtr d, void *opaque)
 {
 	(void)c;
@@ -461,55 +782,89 @@ static void reboot_event(virConnectPtr c, virDomainPtr d, void *opaque)
 	pthread_mutex_unlock(&m->lock);
 }
 
+static int start_failed(struct machine *m, int r)
+{
+	machine_free(m, false);
+	return r;
+}
+
 int machine_start(const char *uri, const struct machine_config *cfg, bool autodestroy, struct machine **out)
 {
-	_cleanup_free_ char *xml = NULL;
-	int r = machine_domain_xml(cfg, &xml);
-	if (r < 0)
-		return r;
-	log_debug("domain XML for %s:\n%s", cfg->name, xml);
-
 	struct machine *m = xcalloc(1, sizeof(*m));
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
 	sb_init(&m->partial);
 	m->lifecycle_cb = m->reboot_cb = -1;
+	m->listen_fd = m->console_fd = -1;
+	m->stop_pipe[0] = m->stop_pipe[1] = -1;
 	m->name = xstrdup(cfg->name);
-	m->conn = connect_libvirt(uri);
-	if (!m->conn) {
-		machine_free(m, false);
-		return -ECONNREFUSED;
+	m->uri = xstrdup(uri);
+	m->call_timeout = cfg->call_timeout ? cfg->call_timeout : MACHINE_CALL_TIMEOUT;
+
+	int r = console_listen(m, cfg->console_dir);
+	if (r < 0)
+		return start_failed(m, r);
+	struct machine_config with_console = *cfg;
+	with_console.console_socket = m->console_path;
+	_cleanup_free_ char *xml = NULL;
+	r = machine_domain_xml(&with_console, &xml);
+	if (r < 0)
+		return start_failed(m, r);
+	log_debug("domain XML for %s:\n%s", cfg->name, xml);
+
+	r = connect_libvirt(uri, m->call_timeout, &m->conn);
+	if (r < 0) {
+		m->wedged = r == -ETIMEDOUT;
+		return start_failed(m, r);
 	}
-	unsigned flags = VIR_DOMAIN_START_PAUSED | (autodestroy ? VIR_DOMAIN_START_AUTODESTROY : 0);
-	m->dom = virDomainCreateXML(m->conn, xml, flags);
-	if (!m->dom) {
-		r = err_fail(-EIO, "cannot start the %s VM: %s", cfg->name, virt_error());
-		machine_free(m, false);
-		return r;
+	virConnectRegisterCloseCallback(m->conn, connection_closed, m, NULL);
+
+	int ret = 0;
+	_cleanup_free_ char *error = NULL;
+	struct lv_job *j = lv_job_new(job_create);
+	j->xml = xml;
+	j->flags = VIR_DOMAIN_START_PAUSED | (autodestroy ? VIR_DOMAIN_START_AUTODESTROY : 0);
+	virDomainPtr dom = NULL;
+	j->refs++; /* keep it to read dom_out */
+	r = m_call(m, j, "starting the VM", &ret, &error);
+	if (r == 0)
+		dom = j->dom_out;
+	lv_job_unref(j);
+	if (r < 0)
+		return start_failed(m, r);
+	if (!dom)
+		return start_failed(m, err_fail(-EIO, "cannot start the %s VM: %s", cfg->name, error));
+	m->dom = dom;
+
+	static const int ids[] = {VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_ID_REBOOT};
+	int *cbs[] = {&m->lifecycle_cb, &m->reboot_cb};
+	for (unsigned i = 0; i < ARRAY_SIZE(ids); i++) {
+		free(error);
+		error = NULL;
+		j = lv_job_new(job_register);
+		j->id = ids[i];
+		r = m_call(m, j, "watching the VM's events", cbs[i], &error);
+		if (r < 0)
+			return start_failed(m, r);
+		if (*cbs[i] < 0)
+			return start_failed(m, err_fail(-EIO, "cannot watch the %s VM's events: %s", cfg->name, error));
 	}
-	m->lifecycle_cb = virConnectDomainEventRegisterAny(m->conn, m->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-							   VIR_DOMAIN_EVENT_CALLBACK(lifecycle_event), m, NULL);
-	m->reboot_cb = virConnectDomainEventRegisterAny(m->conn, m->dom, VIR_DOMAIN_EVENT_ID_REBOOT,
-							VIR_DOMAIN_EVENT_CALLBACK(reboot_event), m, NULL);
-	if (m->lifecycle_cb < 0 || m->reboot_cb < 0) {
-		r = err_fail(-EIO, "cannot watch the %s VM's events: %s", cfg->name, virt_error());
-		machine_free(m, false);
-		return r;
-	}
-	m->console = virStreamNew(m->conn, VIR_STREAM_NONBLOCK);
-	if (!m->console || virDomainOpenConsole(m->dom, NULL, m->console, VIR_DOMAIN_CONSOLE_FORCE) < 0 ||
-	    virStreamEventAddCallback(m->console,
-				      VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR,
-				      console_event, m, NULL) < 0) {
-		r = err_fail(-EIO, "cannot attach to the %s VM's serial console: %s", cfg->name, virt_error());
-		machine_free(m, false);
-		return r;
-	}
-	if (virDomainResume(m->dom) < 0) {
-		r = err_fail(-EIO, "cannot resume the %s VM: %s", cfg->name, virt_error());
-		machine_free(m, false);
-		return r;
-	}
+
+	/* QEMU connected to the console socket as it started; the bytes wait
+	 * there until the reader takes them. */
+	if (pipe2(m->stop_pipe, O_CLOEXEC) < 0)
+		return start_failed(m, err_fail_errno(-errno, "cannot make a pipe for the %s VM's console", cfg->name));
+	if (pthread_create(&m->reader, NULL, console_reader, m) != 0)
+		abort();
+	m->reader_started = true;
+
+	free(error);
+	error = NULL;
+	r = m_call(m, lv_job_new(job_resume), "resuming the VM", &ret, &error);
+	if (r < 0)
+		return start_failed(m, r);
+	if (ret < 0)
+		return start_failed(m, err_fail(-EIO, "cannot resume the %s VM: %s", cfg->name, error));
 	*out = m;
 	return 0;
 }
@@ -560,8 +915,31 @@ const char *machine_outcome_name(enum machine_outcome o)
 	case MACHINE_TIMEOUT: return "timed out";
 	case MACHINE_INTERRUPTED: return "interrupted";
 	case MACHINE_CRASHED: return "crashed";
+	case MACHINE_DAEMON_LOST: return "lost libvirtd (the daemon died or stopped answering)";
 	default: return "stopped";
 	}
+}
+
+/* QEMU has closed the console, and no stop event came: is the domain
+ * still running? Called without m->lock. Returns false when libvirtd does
+ * not answer (m is then wedged). */
+static bool ask_if_stopped(struct machine *m)
+{
+	int active = 0;
+	_cleanup_free_ char *error = NULL;
+	if (m_call(m, lv_job_new(job_is_active), "telling whether the VM runs", &active, &error) < 0) {
+		log_warn("%s", err_message());
+		err_clear();
+		return false;
+	}
+	if (active != 1) {
+		log_warn("%s: QEMU has exited but libvirtd sent no stop event within %d s; taking it as stopped",
+			 m->name, STOP_EVENT_GRACE_SECONDS);
+		pthread_mutex_lock(&m->lock);
+		m->stopped = true;
+		pthread_mutex_unlock(&m->lock);
+	}
+	return true;
 }
 
 int machine_wait(struct machine *m, const struct machine_watch *w, struct machine_result *res)
@@ -573,6 +951,7 @@ int machine_wait(struct machine *m, const struct machine_watch *w, struct machin
 	m->watch = w;
 	if (w->console_log && !m->console_log)
 		m->console_log = fopen(w->console_log, "ae");
+	bool asked = false;
 	for (;;) {
 		double now = now_monotonic();
 		if (m->failure_line && (m->stopped || now - m->failure_at > FAILURE_GRACE_SECONDS)) {
@@ -591,6 +970,10 @@ int machine_wait(struct machine *m, const struct machine_watch *w, struct machin
 			res->outcome = MACHINE_POWEROFF;
 			break;
 		}
+		if (m->conn_lost || m->wedged) {
+			res->outcome = MACHINE_DAEMON_LOST;
+			break;
+		}
 		if (signals_interrupted()) {
 			res->outcome = MACHINE_INTERRUPTED;
 			break;
@@ -598,6 +981,13 @@ int machine_wait(struct machine *m, const struct machine_watch *w, struct machin
 		if (w->timeout && now - start > w->timeout) {
 			res->outcome = MACHINE_TIMEOUT;
 			break;
+		}
+		if (m->console_eof && !asked && now - m->console_eof_at > STOP_EVENT_GRACE_SECONDS) {
+			asked = true;
+			pthread_mutex_unlock(&m->lock);
+			ask_if_stopped(m);
+			pthread_mutex_lock(&m->lock);
+			continue;
 		}
 		if (w->poll) {
 			pthread_mutex_unlock(&m->lock);
@@ -617,6 +1007,15 @@ int machine_wait(struct machine *m, const struct machine_watch *w, struct machin
 		}
 		pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 	}
+	/* The guest is gone: the console's last bytes are on their way (QEMU
+	 * closes the socket as it exits); the log gets all of them. */
+	double drain_end = now_monotonic() + CONSOLE_DRAIN_SECONDS;
+	while ((m->stopped || m->crashed) && !m->console_eof && m->reader_started && now_monotonic() < drain_end) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+	}
 	/* A last partial line (a prompt, say) belongs in the tail too. */
 	if (m->partial.len) {
 		tail_push(m, m->partial.buf);
@@ -634,11 +1033,16 @@ int machine_shutdown(struct machine *m, unsigned timeout)
 {
 	if (!m->dom)
 		return 0;
-	if (virDomainShutdown(m->dom) < 0 && virDomainIsActive(m->dom) == 1)
-		log_debug("ACPI shutdown of %s failed: %s", m->name, virt_error());
+	int ret = 0;
+	_cleanup_free_ char *error = NULL;
+	int r = m_call(m, lv_job_new(job_shutdown), "shutting the VM down", &ret, &error);
+	if (r < 0)
+		return r;
+	if (ret < 0)
+		log_debug("ACPI shutdown of %s failed: %s", m->name, error);
 	double start = now_monotonic();
 	pthread_mutex_lock(&m->lock);
-	while (!m->stopped && now_monotonic() - start < timeout) {
+	while (!m->stopped && !m->conn_lost && now_monotonic() - start < timeout) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
@@ -648,31 +1052,57 @@ int machine_shutdown(struct machine *m, unsigned timeout)
 	pthread_mutex_unlock(&m->lock);
 	if (!stopped) {
 		log_warn("%s did not power off within %u s; forcing it off", m->name, timeout);
-		virDomainDestroy(m->dom);
+		r = m_call(m, lv_job_new(job_destroy), "forcing the VM off", &ret, NULL);
+		if (r < 0)
+			return r;
 	}
 	return 0;
+}
+
+/* Clean-up calls: bounded, their errors logged and dropped (the build's
+ * own error stays). */
+static void free_call(struct machine *m, struct lv_job *j, const char *what, int *ret)
+{
+	struct err_saved saved;
+	err_save(&saved);
+	int dummy;
+	if (m_call(m, j, what, ret ? ret : &dummy, NULL) < 0)
+		log_warn("%s", err_message());
+	if (saved.message)
+		err_restore(&saved, NULL);
+	else
+		err_clear();
 }
 
 void machine_free(struct machine *m, bool keep_running)
 {
 	if (!m)
 		return;
-	if (m->console) {
-		virStreamEventRemoveCallback(m->console);
-		virStreamAbort(m->console);
-		virStreamFree(m->console);
+	if (m->dom && !keep_running) {
+		int active = 0;
+		free_call(m, lv_job_new(job_is_active), "telling whether the VM runs", &active);
+		if (active == 1)
+			free_call(m, lv_job_new(job_destroy), "destroying the VM", NULL);
 	}
-	if (m->conn && m->lifecycle_cb >= 0)
-		virConnectDomainEventDeregisterAny(m->conn, m->lifecycle_cb);
-	if (m->conn && m->reboot_cb >= 0)
-		virConnectDomainEventDeregisterAny(m->conn, m->reboot_cb);
-	if (m->dom) {
-		if (!keep_running && virDomainIsActive(m->dom) == 1)
-			virDomainDestroy(m->dom);
-		virDomainFree(m->dom);
+	/* The console is ours: its end races nothing in libvirtd. */
+	console_stop(m);
+	int *cbs[] = {&m->lifecycle_cb, &m->reboot_cb};
+	for (unsigned i = 0; i < ARRAY_SIZE(cbs); i++)
+		if (m->conn && *cbs[i] >= 0) {
+			struct lv_job *j = lv_job_new(job_deregister);
+			j->id = *cbs[i];
+			free_call(m, j, "ending the event watch", NULL);
+		}
+	/* Once libvirtd stopped answering, its objects are left as they are
+	 * (freeing them would wait on the daemon too); the process ends soon. */
+	if (!m->wedged) {
+		if (m->conn)
+			virConnectUnregisterCloseCallback(m->conn, connection_closed);
+		if (m->dom)
+			virDomainFree(m->dom);
+		if (m->conn)
+			free_call(m, lv_job_new(job_close), "closing the connection", NULL);
 	}
-	if (m->conn)
-		virConnectClose(m->conn);
 	if (m->console_log)
 		fclose(m->console_log);
 	for (unsigned i = 0; i < TAIL_LINES; i++)
@@ -681,10 +1111,16 @@ void machine_free(struct machine *m, bool keep_running)
 	free(m->tail_text);
 	free(m->log_stage);
 	free(m->name);
+	free(m->uri);
+	free(m->console_path);
+	free(m->console_tmpdir);
 	sb_release(&m->partial);
-	pthread_mutex_destroy(&m->lock);
-	pthread_cond_destroy(&m->cond);
-	free(m);
+	if (!m->wedged) {
+		pthread_mutex_destroy(&m->lock);
+		pthread_cond_destroy(&m->cond);
+		free(m);
+	}
+	/* else: an abandoned call or the event loop may still reach m. */
 }
 
 void machine_result_free(struct machine_result *r)
@@ -696,23 +1132,35 @@ void machine_result_free(struct machine_result *r)
 
 bool machine_domain_exists(const char *uri, const char *name)
 {
-	virConnectPtr c = connect_libvirt(uri);
-	if (!c) {
+	virConnectPtr c = NULL;
+	if (connect_libvirt(uri, MACHINE_CALL_TIMEOUT, &c) < 0) {
 		err_clear();
-		return false;
+		return true; /* cannot tell: not "gone" */
 	}
-	virDomainPtr d = virDomainLookupByName(c, name);
-	bool exists = d != NULL;
-	if (d)
-		virDomainFree(d);
-	virConnectClose(c);
+	struct lv_job *j = lv_job_new(job_lookup);
+	j->conn = c;
+	j->xml = name;
+	j->refs++;
+	bool exists = true;
+	if (lv_run(j, uri, "looking the VM up", MACHINE_CALL_TIMEOUT) == 0) {
+		if (j->dom_out) {
+			virDomainFree(j->dom_out);
+		} else if (j->last_error_code == VIR_ERR_NO_DOMAIN) {
+			exists = false;
+		}
+	} else {
+		err_clear();
+	}
+	lv_job_unref(j);
+	lv_job_unref(j);
+	close_libvirt(c, uri, MACHINE_CALL_TIMEOUT);
 	return exists;
 }
 
 /* ---- accelerator ---- */
 
-enum accel_kind machine_pick_accel(const char *uri, enum accel_kind requested, enum arch_id arch,
-				   const char *kernel)
+enum accel_kind machine_pick_accel(const char *uri, unsigned call_timeout, enum accel_kind requested,
+				   enum arch_id arch, const char *kernel)
 {
 	if (requested != ACCEL_AUTO)
 		return requested;
@@ -738,20 +1186,11 @@ enum accel_kind machine_pick_accel(const char *uri, enum accel_kind requested, e
 	_cleanup_free_ char *name = NULL;
 	if (asprintf(&name, "hnbuild-kvm-probe-%s", rnd) < 0)
 		abort();
-	_cleanup_free_ char *disk_dir = xstrdup("/tmp/hnbuild-kvm-probe-XXXXXX");
-	if (!mkdtemp(disk_dir))
-		return ACCEL_TCG;
-	_cleanup_free_ char *disk = path_join(disk_dir, "empty.qcow2");
 	struct machine_config cfg = {
 		.name = name, .arch = arch, .firmware = FIRMWARE_BIOS, .accel = ACCEL_KVM, .cpus = 1,
 		.memory_mib = 512, .kernel = kernel, .cmdline = "console=ttyS0 panic=-1 root=/dev/hnbuild-none",
-		.disk = NULL, .restrict_network = true, .run_as_caller = true,
+		.restrict_network = true, .run_as_caller = true, .call_timeout = call_timeout,
 	};
-	/* The probe needs no disk; libvirt needs a file for the virtio disk. */
-	FILE *f = fopen(disk, "we");
-	if (f)
-		fclose(f);
-	cfg.disk = disk;
 	struct machine *m = NULL;
 	enum accel_kind result = ACCEL_TCG;
 	double t0 = now_monotonic();
@@ -764,9 +1203,9 @@ enum accel_kind machine_pick_accel(const char *uri, enum accel_kind requested, e
 		machine_result_free(&res);
 		machine_free(m, false);
 	} else {
+		log_debug("the KVM probe did not start: %s", err_message());
 		err_clear();
 	}
-	rm_rf(disk_dir);
 	if (result == ACCEL_KVM)
 		log_info("KVM works here (a test kernel booted in %.1f s)", now_monotonic() - t0);
 	else

@@ -1,6 +1,7 @@
 /* machine.h — one build VM under libvirt: a transient domain described by
- * an escaping XML writer, its serial console streamed into the build log,
- * and lifecycle events (not polling) deciding how a boot ended. */
+ * an escaping XML writer, its serial console read from a socket hnbuild
+ * owns into the build log, lifecycle events (not polling) deciding how a
+ * boot ended, and every call to libvirtd bounded in time. */
 #pragma once
 
 #include <stdbool.h>
@@ -19,7 +20,7 @@ struct machine_config {
 	const char *kernel;        /* direct kernel boot when set */
 	const char *initrd;
 	const char *cmdline;
-	const char *disk;          /* the target disk (qcow2) */
+	const char *disk;          /* the target disk (qcow2); NULL = none */
 	const char *cdroms[3];     /* installer ISO, seed ISO; NULL-terminated */
 	const char *nvram;         /* UEFI variable store path (created from the template) */
 	const char *network;       /* libvirt network name; NULL = user-mode networking */
@@ -27,7 +28,15 @@ struct machine_config {
 	unsigned ssh_port;         /* >0: forward 127.0.0.1:ssh_port to the guest's port 22 */
 	char **guest_forwards;     /* "10.0.2.100:80=127.0.0.1:8080": guest address -> host loopback */
 	bool run_as_caller;        /* qemu runs as our uid/gid (qemu:///system as root) */
+	const char *console_dir;   /* the console socket goes here (the build's work directory);
+	                            * NULL or too long for a socket path: a private temporary one */
+	unsigned call_timeout;     /* seconds any one libvirt call may take; 0 = MACHINE_CALL_TIMEOUT */
+	const char *console_socket; /* set by machine_start: the socket QEMU's serial port connects to */
 };
+
+/* How long one call to libvirtd may take by default before the daemon is
+ * taken for wedged (--libvirt-timeout). */
+#define MACHINE_CALL_TIMEOUT 120
 
 /* The domain XML for cfg (exposed for tests and --on-error keep reports). */
 int machine_domain_xml(const struct machine_config *cfg, char **xml);
@@ -40,13 +49,14 @@ enum machine_outcome {
 	MACHINE_INTERRUPTED,  /* SIGINT/SIGTERM */
 	MACHINE_CRASHED,      /* QEMU died or the guest crashed */
 	MACHINE_STOPPED_BY_CALLER,
+	MACHINE_DAEMON_LOST,  /* libvirtd closed the connection or stopped answering */
 };
 
 struct machine_watch {
 	const char *stage;                  /* "install", "provision" */
 	unsigned timeout;                   /* seconds; 0 = none */
 	const char *const *failure_patterns; /* substrings meaning the guest failed; NULL-terminated */
-	/* Called (on the event thread) for every console line. */
+	/* Called (on the console reader thread) for every console line. */
 	void (*on_line)(void *userdata, const char *line);
 	void *userdata;
 	/* Called every 200 ms from the waiting thread; non-zero ends the wait with
@@ -65,14 +75,16 @@ struct machine_result {
 struct machine;
 
 /* Define and start the domain (paused, console attached, then resumed).
- * autodestroy: libvirt destroys it if this process dies. */
+ * autodestroy: libvirt destroys it if this process dies. A libvirtd that
+ * does not answer within cfg->call_timeout fails it with -ETIMEDOUT. */
 int machine_start(const char *uri, const struct machine_config *cfg, bool autodestroy, struct machine **out);
 /* Wait until the guest powers off, fails, times out or we are interrupted. */
 int machine_wait(struct machine *m, const struct machine_watch *w, struct machine_result *res);
 /* Ask the guest to power off (ACPI), waiting up to timeout seconds, then force. */
 int machine_shutdown(struct machine *m, unsigned timeout);
 /* Force off (if running) and release everything; NULL is fine. keep_running
- * leaves a running guest alone (for --on-error keep). */
+ * leaves a running guest alone (for --on-error keep). Once libvirtd failed
+ * to answer, it is not asked again: the domain is left to autodestroy. */
 void machine_free(struct machine *m, bool keep_running);
 const char *machine_name(const struct machine *m);
 /* Outside machine_wait, still record console lines: append them to path
@@ -90,8 +102,9 @@ const char *machine_outcome_name(enum machine_outcome o);
 
 /* --accel auto: prove KVM with a real short boot of kernel (it must panic and
  * reboot within a few seconds), else fall back to TCG with a warning. */
-enum accel_kind machine_pick_accel(const char *uri, enum accel_kind requested, enum arch_id arch,
-				   const char *kernel);
+enum accel_kind machine_pick_accel(const char *uri, unsigned call_timeout, enum accel_kind requested,
+				   enum arch_id arch, const char *kernel);
 
-/* Is the domain still defined in libvirt? (tests and cleanup checks) */
+/* Is the domain still defined in libvirt? (tests and cleanup checks; true
+ * when libvirtd cannot be asked, so that a check for leftovers fails) */
 bool machine_domain_exists(const char *uri, const char *name);

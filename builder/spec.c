@@ -33,7 +33,7 @@ enum setting_id {
 	S_PROXY, S_NO_PROXY, S_OUTPUT_DIR, S_NAME, S_DISK_SIZE, S_MEMORY, S_CPUS, S_ACCEL, S_FIRMWARE,
 	S_TIMEOUT, S_ON_ERROR, S_AUTOINSTALL, S_KICKSTART, S_LATE_COMMAND, S_PROVISION_SCRIPT,
 	S_SSH_PASSWORD, S_SSH_PASSWORD_FILE, S_RH_USERNAME, S_RH_PASSWORD, S_RH_PASSWORD_FILE, S_RH_ORG,
-	S_RH_ACTIVATION_KEY, S_RH_ACTIVATION_KEY_FILE, S_RHEL_VERSION, S_LIBVIRT_URI, S_NETWORK,
+	S_RH_ACTIVATION_KEY, S_RH_ACTIVATION_KEY_FILE, S_RHEL_VERSION, S_LIBVIRT_URI, S_LIBVIRT_TIMEOUT, S_NETWORK,
 	S_VMX_VERSION, S_QCOW2_COMPAT, S_SIGN_KEY, S_SIGN_CERT, S_PUBLISH, S_VSPHERE_SERVER, S_VSPHERE_USER,
 	S_VSPHERE_PASSWORD, S_VSPHERE_PASSWORD_FILE, S_VSPHERE_DATACENTER, S_VSPHERE_CLUSTER,
 	S_VSPHERE_DATASTORE, S_VSPHERE_NETWORK, S_VSPHERE_FOLDER, S_VSPHERE_RESOURCE_POOL,
@@ -96,6 +96,8 @@ static const struct setting settings[S__COUNT] = {
 	{S_RH_ACTIVATION_KEY_FILE, "rh-activation-key-file", "FILE", SF_PATH, {0}, "read the activation key from FILE"},
 	{S_RHEL_VERSION, "rhel-version", "8|9", 0, {"RHEL_VERSION"}, "must agree with --os when set (Packer compatibility)"},
 	{S_LIBVIRT_URI, "libvirt-uri", "URI", 0, {"LIBVIRT_DEFAULT_URI"}, "libvirt connection (default qemu:///system)"},
+	{S_LIBVIRT_TIMEOUT, "libvirt-timeout", "DUR", 0, {0},
+	 "limit for each call to libvirtd; a daemon that does not answer fails the build (default 2m)"},
 	{S_NETWORK, "network", "NAME", 0, {0}, "libvirt network for the build VM (default: user-mode networking)"},
 	{S_VMX_VERSION, "vmx-version", "N", 0, {0}, "OVA virtual hardware version, e.g. 17 or vmx-17 (default 17)"},
 	{S_QCOW2_COMPAT, "qcow2-compat", "C", 0, {0}, "zlib|zstd|none: qcow2 compression (default zlib, readable by any QEMU)"},
@@ -705,6 +707,14 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 			s->timeout = secs;
 		break;
 	}
+	case S_LIBVIRT_TIMEOUT: {
+		unsigned secs;
+		if (parse_duration(v, &secs) < 0 || secs == 0)
+			PROBLEM(ctx, rv, "'%s' is not a duration of at least 1 s (e.g. 2m, 90s)", v);
+		else
+			s->libvirt_timeout = secs;
+		break;
+	}
 	case S_ON_ERROR:
 		if ((e = pick_enum(v, on_error_names, 3)) < 0)
 			PROBLEM(ctx, rv, "unknown choice '%s' (choose cleanup, abort or keep)", v);
@@ -822,6 +832,7 @@ static void spec_defaults(struct build_spec *s)
 	s->cpus = 2;
 	s->timeout = 2 * 3600;
 	s->libvirt_uri = xstrdup("qemu:///system");
+	s->libvirt_timeout = 120;
 	s->vsphere.template_ = true;
 }
 
@@ -1316,6 +1327,7 @@ char *spec_describe(const struct build_spec *s)
 	yaml_str(&sb, "rh-org", s->rh_org);
 	yaml_secret(&sb, "rh-activation-key", s->rh_activation_key);
 	yaml_str(&sb, "libvirt-uri", s->libvirt_uri);
+	sb_addf(&sb, "  libvirt-timeout: %us\n", s->libvirt_timeout);
 	yaml_str(&sb, "network", s->network);
 	if (s->restrict_network)
 		sb_adds(&sb, "  restrict-network: true\n");

@@ -70,6 +70,7 @@ struct build_spec {
 	char **late_commands;       /* extra late-commands / %post lines */
 	char **provision_scripts;   /* run in order inside the guest */
 	char *libvirt_uri;          /* default qemu:///system */
+	unsigned libvirt_timeout;   /* seconds each libvirt call may take (machine.h) */
 	char *network;              /* libvirt network name; NULL = user-mode networking */
 	bool restrict_network;      /* user-mode networking with restrict=on (no outbound traffic) */
 	char **guest_forwards;      /* "10.0.2.100:80=127.0.0.1:8080": guest connects -> host loopback */

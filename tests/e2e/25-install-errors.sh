@@ -2,7 +2,8 @@
 # 25-install-errors.sh — what a build does with bad input and failures:
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
 # of the other arch or OS, an unreachable URL, an installer failure (named
-# step and console tail), a timeout, and SIGINT during the install (nothing
+# step and console tail), a timeout, a libvirtd that never answers, and
+# SIGINT during the install (nothing
 # left: no domain, no temp file); after SIGKILL the next build removes the
 # killed one's work directory.
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +71,32 @@ cd "$ROOT" || die "no root"
 expect_out "did not finish within 20 s"
 no_domains
 no_temp_files
+
+say "a libvirtd that does not answer: exit 1 naming libvirtd within --libvirt-timeout, nothing left"
+# A socket that takes connections and never answers: a wedged daemon as a
+# client sees it (issue 21).
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+conns = []
+while True:
+    conns.append(s.accept()[0])
+' "$T/silent-sock" &
+SILENT=$!
+BACKGROUND_PIDS="$BACKGROUND_PIDS $SILENT"
+for _ in $(seq 50); do [ -S "$T/silent-sock" ] && break; sleep 0.1; done
+s=$(date +%s)
+expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --output-dir "$OUT" \
+	--libvirt-uri "qemu+unix:///system?socket=$T/silent-sock" --libvirt-timeout 5s
+took=$(($(date +%s) - s))
+expect_out "libvirtd at qemu+unix:///system?socket=$T/silent-sock did not answer within 5 s"
+[ "$took" -lt 120 ] || die "the build took $took s to give up on a silent libvirtd"
+no_temp_files
+_left=$(ls -A "$OUT" 2>/dev/null | grep -v '\.build\.log$' || true)
+[ -z "$_left" ] || die "outputs left by a build that never reached libvirtd: $_left"
+stop_pid $SILENT
+expect_rc 2 "$HNBUILD" validate --os ubuntu24 --libvirt-timeout 0s
+expect_out "libvirt-timeout"
 
 # start_install LOG — a build in the background (pid in B) until its
 # installer boots

@@ -1,8 +1,17 @@
 /* test_machine.c — the domain XML, and real boots under libvirt (TCG) of the
  * host's Debian kernel: events decide the outcome, console lines are seen,
- * failure patterns and timeouts end a boot, nothing is left defined. */
+ * failure patterns and timeouts end a boot, nothing is left defined; a
+ * libvirtd that does not answer, or stops answering mid-boot (a proxy in
+ * front of the real daemon's socket that goes silent), fails in bounded
+ * time with libvirtd named. */
 #include <check.h>
+#include <errno.h>
 #include <glob.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +75,22 @@ START_TEST(xml_user_network_is_restricted_and_loopback_only)
 					  "guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:8080"));
 	ck_assert_ptr_nonnull(strstr(xml, "bus=\"sata\""));
 	ck_assert_ptr_null(strstr(xml, "<interface"));
+	/* No console socket given: no serial device, and never a pty (libvirt's
+	 * console stream is what deadlocked libvirtd, issue 21). */
+	ck_assert_ptr_null(strstr(xml, "<serial"));
+	ck_assert_ptr_null(strstr(xml, "pty"));
 	free(xml);
+
+	cfg.console_socket = "/w/console.sock";
+	cfg.disk = NULL;
+	ck_assert_int_eq(machine_domain_xml(&cfg, &xml), 0);
+	ck_assert_ptr_nonnull(strstr(xml, "<serial type=\"unix\">"));
+	ck_assert_ptr_nonnull(strstr(xml, "<source mode=\"connect\" path=\"/w/console.sock\"/>"));
+	ck_assert_ptr_null(strstr(xml, "pty"));
+	ck_assert_ptr_null(strstr(xml, "vda"));
+	free(xml);
+	cfg.disk = "/d.qcow2";
+	cfg.console_socket = NULL;
 
 	cfg.arch = ARCH_ARM64;
 	cfg.network = "buildnet";
@@ -189,10 +213,10 @@ START_TEST(accel_auto_never_picks_a_hanging_kvm)
 {
 	char *k = host_kernel();
 	/* Whatever this host does, auto must return an accelerator that boots. */
-	enum accel_kind a = machine_pick_accel(URI, ACCEL_AUTO, ARCH_AMD64, k);
+	enum accel_kind a = machine_pick_accel(URI, 0, ACCEL_AUTO, ARCH_AMD64, k);
 	ck_assert(a == ACCEL_KVM || a == ACCEL_TCG);
-	ck_assert_int_eq(machine_pick_accel(URI, ACCEL_AUTO, ARCH_ARM64, k), ACCEL_TCG);
-	ck_assert_int_eq(machine_pick_accel(URI, ACCEL_TCG, ARCH_AMD64, k), ACCEL_TCG);
+	ck_assert_int_eq(machine_pick_accel(URI, 0, ACCEL_AUTO, ARCH_ARM64, k), ACCEL_TCG);
+	ck_assert_int_eq(machine_pick_accel(URI, 0, ACCEL_TCG, ARCH_AMD64, k), ACCEL_TCG);
 	if (a == ACCEL_KVM) {
 		struct machine_config cfg = probe_config("hnbuild-test-kvm", k, "console=ttyS0 panic=-1 root=/dev/none");
 		cfg.accel = ACCEL_KVM;
@@ -209,6 +233,144 @@ START_TEST(accel_auto_never_picks_a_hanging_kvm)
 }
 END_TEST
 
+
+/* ---- a daemon that does not answer ---- */
+
+/* A unix socket in front of libvirtd's: it forwards both ways until
+ * `silent` is set, then swallows everything (a wedged daemon whose socket
+ * is still open); with no upstream it never answers at all. */
+struct proxy {
+	char path[108];
+	int listen_fd;
+	const char *upstream;
+	atomic_int silent, stop;
+	pthread_t thread;
+};
+
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void *proxy_run(void *arg)
+{
+	struct proxy *p = arg;
+	int fds[64], n = 0;
+	while (!atomic_load(&p->stop)) {
+		struct pollfd pf[65] = {{.fd = p->listen_fd, .events = POLLIN}};
+		for (int i = 0; i < n; i++)
+			pf[i + 1] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+		if (poll(pf, n + 1, 100) <= 0)
+			continue;
+		if (pf[0].revents && n + 2 <= 64) {
+			int c = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			int u = p->upstream ? unix_connect(p->upstream) : -1;
+			if (c >= 0) {
+				fds[n++] = c;
+				fds[n++] = u; /* pairs: client, upstream (-1: none) */
+			}
+		}
+		for (int i = 0; i < n; i++) {
+			if (!(pf[i + 1].revents & (POLLIN | POLLHUP)) || fds[i] < 0)
+				continue;
+			char buf[65536];
+			ssize_t got = read(fds[i], buf, sizeof(buf));
+			int peer = fds[i ^ 1];
+			if (got > 0 && peer >= 0 && !atomic_load(&p->silent))
+				ck_assert_int_eq(write(peer, buf, (size_t)got), got);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return NULL;
+}
+
+static char *proxy_start(struct proxy *p, const char *upstream)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s/libvirt-sock", workdir);
+	p->upstream = upstream;
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", p->path);
+	p->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(p->listen_fd, 0);
+	ck_assert_int_eq(bind(p->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(p->listen_fd, 8), 0);
+	ck_assert_int_eq(pthread_create(&p->thread, NULL, proxy_run, p), 0);
+	char *uri = NULL;
+	ck_assert_int_ge(asprintf(&uri, "qemu+unix:///system?socket=%s", p->path), 0);
+	return uri;
+}
+
+static void proxy_stop(struct proxy *p)
+{
+	atomic_store(&p->stop, 1);
+	pthread_join(p->thread, NULL);
+	close(p->listen_fd);
+}
+
+START_TEST(a_daemon_that_never_answers_fails_in_bounded_time)
+{
+	struct proxy p;
+	char *uri = proxy_start(&p, NULL);
+	struct machine_config cfg = probe_config("hnbuild-test-silent", "/k", "console=ttyS0");
+	cfg.call_timeout = 3;
+	struct machine *m = NULL;
+	double t0 = now_monotonic();
+	ck_assert_int_eq(machine_start(uri, &cfg, true, &m), -ETIMEDOUT);
+	double took = now_monotonic() - t0;
+	ck_assert_msg(took >= 3 && took < 10, "took %.1f s", took);
+	ck_assert_msg(strstr(err_message(), "libvirtd at qemu+unix:///system?socket=") &&
+			      strstr(err_message(), "did not answer within 3 s (connecting)"),
+		      "%s", err_message());
+	err_clear();
+	proxy_stop(&p);
+	free(uri);
+}
+END_TEST
+
+START_TEST(a_daemon_that_stops_answering_mid_boot_ends_the_wait)
+{
+	char *k = host_kernel();
+	struct proxy p;
+	char *uri = proxy_start(&p, "/var/run/libvirt/libvirt-sock");
+	/* panic=0: the guest hangs after its panic; only libvirtd's silence can
+	 * end this wait before its 600 s limit. */
+	struct machine_config cfg = probe_config("hnbuild-test-wedge", k, "console=ttyS0 panic=0 root=/dev/none");
+	cfg.call_timeout = 5;
+	struct machine *m = NULL;
+	ck_assert_msg(machine_start(uri, &cfg, true, &m) == 0, "%s", err_message());
+	atomic_store(&p.silent, 1);
+	double t0 = now_monotonic();
+	struct machine_watch w = {.stage = "test", .timeout = 600};
+	struct machine_result res;
+	machine_wait(m, &w, &res);
+	ck_assert_msg(res.outcome == MACHINE_DAEMON_LOST, "outcome %s", machine_outcome_name(res.outcome));
+	/* keepalive: 5 s interval, 3 unanswered */
+	ck_assert_msg(now_monotonic() - t0 < 60, "took %.1f s", now_monotonic() - t0);
+	machine_result_free(&res);
+	t0 = now_monotonic();
+	machine_free(m, false);
+	ck_assert_msg(now_monotonic() - t0 < 30, "machine_free took %.1f s", now_monotonic() - t0);
+	err_clear();
+	/* The proxy's end closes the daemon's side: autodestroy removes the VM. */
+	proxy_stop(&p);
+	for (int i = 0; i < 50 && machine_domain_exists(URI, "hnbuild-test-wedge"); i++)
+		usleep(200000);
+	ck_assert(!machine_domain_exists(URI, "hnbuild-test-wedge"));
+	free(uri);
+	free(k);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("machine");
@@ -221,6 +383,8 @@ int main(void)
 	tcase_add_test(tc, timeout_ends_the_boot);
 	tcase_add_test(tc, bad_config_is_a_clear_error);
 	tcase_add_test(tc, accel_auto_never_picks_a_hanging_kvm);
+	tcase_add_test(tc, a_daemon_that_never_answers_fails_in_bounded_time);
+	tcase_add_test(tc, a_daemon_that_stops_answering_mid_boot_ends_the_wait);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
