@@ -740,6 +740,15 @@ static void console_stop(struct machine *m)
 
 /* ---- lifecycle ---- */
 
+/* Set one of m's flags and wake whoever waits on it. */
+static void raise_flag(struct machine *m, bool *flag)
+{
+	pthread_mutex_lock(&m->lock);
+	*flag = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
 static int lifecycle_event(virConnectPtr c, virDomainPtr d, int event, int detail, void *opaque)
 {
 	(void)c;
@@ -765,10 +774,7 @@ static void connection_closed(virConnectPtr c, int reason, void *opaque)
 	(void)c;
 	(void)reason;
 	struct machine *m = opaque;
-	pthread_mutex_lock(&m->lock);
-	m->conn_lost = true;
-	pthread_cond_broadcast(&m->cond);
-	pthread_mutex_unlock(&m->lock);
+	raise_flag(m, &m->conn_lost);
 }
 
 static void reboot_event(virConnectPtr c, virDomainPtr d, void *opaque)
@@ -776,10 +782,7 @@ static void reboot_event(virConnectPtr c, virDomainPtr d, void *opaque)
 	(void)c;
 	(void)d;
 	struct machine *m = opaque;
-	pthread_mutex_lock(&m->lock);
-	m->rebooted = true;
-	pthread_cond_broadcast(&m->cond);
-	pthread_mutex_unlock(&m->lock);
+	raise_flag(m, &m->rebooted);
 }
 
 static int start_failed(struct machine *m, int r)
@@ -935,9 +938,7 @@ static bool ask_if_stopped(struct machine *m)
 	if (active != 1) {
 		log_warn("%s: QEMU has exited but libvirtd sent no stop event within %d s; taking it as stopped",
 			 m->name, STOP_EVENT_GRACE_SECONDS);
-		pthread_mutex_lock(&m->lock);
-		m->stopped = true;
-		pthread_mutex_unlock(&m->lock);
+		raise_flag(m, &m->stopped);
 	}
 	return true;
 }
@@ -1063,6 +1064,11 @@ int machine_shutdown(struct machine *m, unsigned timeout)
  * own error stays). */
 static void free_call(struct machine *m, struct lv_job *j, const char *what, int *ret)
 {
+	if (m->wedged) { /* already reported; asking again would only wait again */
+		lv_job_unref(j);
+		lv_job_unref(j);
+		return;
+	}
 	struct err_saved saved;
 	err_save(&saved);
 	int dummy;
@@ -1115,12 +1121,13 @@ void machine_free(struct machine *m, bool keep_running)
 	free(m->console_path);
 	free(m->console_tmpdir);
 	sb_release(&m->partial);
-	if (!m->wedged) {
-		pthread_mutex_destroy(&m->lock);
-		pthread_cond_destroy(&m->cond);
-		free(m);
-	}
-	/* else: an abandoned call or the event loop may still reach m. */
+	/* With a connection to a daemon that stopped answering, an abandoned
+	 * call or the event loop may still reach m: it stays. */
+	if (m->wedged && m->conn)
+		return;
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->cond);
+	free(m);
 }
 
 void machine_result_free(struct machine_result *r)

@@ -42,6 +42,13 @@ PKR_SSH_PASSWORD=$CANARY_PW VSPHERE_SERVER=$VCSIM_URL VSPHERE_USER=$VCSIM_USER V
 	--publish --vsphere-ca-file "$VCSIM_CA" || die "build failed with exit $?"
 say "build done"
 check_outputs "$BASE" qcow2 raw ova
+
+say "the build log holds the whole install console: the kernel's first line to the installer's last"
+LOG=$BASE.build.log
+[ -s "$LOG" ] || die "no build log $LOG"
+awk '/\[install console\].*Linux version/ {k = NR} /\[install console\].*subiquity\/Shutdown\/shutdown/ {s = NR}
+	/install: the installer powered off/ {p = NR} END {exit !(k && s && p && k < s && s < p)}' "$LOG" ||
+	die "the build log lacks the install console's first or last lines (before the power-off)"
 qemu-img compare -q "$BASE.qcow2" "$BASE.raw" || die "qcow2 and raw differ"
 
 say "the template in vcsim holds the OVA's disk"
