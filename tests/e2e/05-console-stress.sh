@@ -1,10 +1,12 @@
 #!/bin/sh
 # 05-console-stress.sh — many short domains through hnbuild's machine module
 # (tests/stress/console_stress.c), ended by a guest power-off, by destroy
-# while the console floods, by an interrupt and by a refused ACPI shutdown,
+# while the console floods, by SIGINT or SIGTERM, by a refused ACPI shutdown
+# and by the build ending it just as the guest powers off,
 # two builds side by side under CPU load, while `virsh list` is asked every
 # few seconds and must answer. A console stream still open while libvirt
-# tears the domain down deadlocked libvirtd (issue 21); this would hang.
+# tears the domain down deadlocked libvirtd (issue 21): here it would show
+# as a `virsh list` that no longer answers, or a worker that never ends.
 # `make check` boots 16 domains; `make check-full` (E2E_FULL=1) 120.
 # STRESS_DOMAINS (per worker) and STRESS_BIN override.
 . "$(dirname "$0")/lib.sh"

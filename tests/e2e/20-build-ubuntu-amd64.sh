@@ -46,8 +46,10 @@ check_outputs "$BASE" qcow2 raw ova
 say "the build log holds the whole install console: the kernel's first line to the installer's last"
 LOG=$BASE.build.log
 [ -s "$LOG" ] || die "no build log $LOG"
+# The kernel's "reboot: Power down" is the very last byte QEMU sends before it exits.
 awk '/\[install console\].*Linux version/ {k = NR} /\[install console\].*subiquity\/Shutdown\/shutdown/ {s = NR}
-	/install: the installer powered off/ {p = NR} END {exit !(k && s && p && k < s && s < p)}' "$LOG" ||
+	/\[install console\].*reboot: Power down/ {d = NR} /install: the installer powered off/ {p = NR}
+	END {exit !(k && s && d && p && k < s && s < d && d < p)}' "$LOG" ||
 	die "the build log lacks the install console's first or last lines (before the power-off)"
 qemu-img compare -q "$BASE.qcow2" "$BASE.raw" || die "qcow2 and raw differ"
 

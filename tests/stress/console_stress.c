@@ -10,6 +10,7 @@
  * Boots COUNT domains one after the other; domain i (from FIRST) ends the
  * (FIRST+i)-th way of the five. One line per domain on stdout; exit 1 when
  * any domain ended otherwise than asked or its console lost lines. */
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct watch_state {
 	atomic_int lines;
 	atomic_int bye;
 	enum way way;
+	int signal; /* WAY_INTERRUPT: SIGINT or SIGTERM */
 };
 
 static void on_line(void *ud, const char *line)
@@ -50,7 +52,7 @@ static void on_line(void *ud, const char *line)
 		return;
 	int n = atomic_fetch_add(&s->lines, 1) + 1;
 	if (s->way == WAY_INTERRUPT && n == LINES_BEFORE_END)
-		signals_set_interrupted(true); /* as SIGINT would, from another thread */
+		kill(getpid(), s->signal); /* as Ctrl-C or a CI job's end would */
 }
 
 static int enough_lines(void *ud)
@@ -118,7 +120,7 @@ static int one_domain(const char *uri, const char *kernel, const char *initrd, c
 		err_clear();
 		return -1;
 	}
-	struct watch_state st = {.way = way};
+	struct watch_state st = {.way = way, .signal = (index / WAYS) % 2 ? SIGTERM : SIGINT};
 	struct machine_watch w = {.stage = "stress", .timeout = 180, .on_line = on_line, .userdata = &st,
 				  .poll = enough_lines, .console_log = log};
 	struct machine_result res;
@@ -156,6 +158,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int count = atoi(argv[5]), first = atoi(argv[6]), failed = 0;
+	signals_install(); /* SIGINT/SIGTERM become the flag a build's waits poll */
 	for (int i = 0; i < count; i++)
 		if (one_domain(argv[1], argv[2], argv[3], argv[4], first + i, (enum way)((first + i) % WAYS)) < 0)
 			failed++;
