@@ -16,8 +16,12 @@ for t in tests/e2e/[0-9]*.sh; do
 		continue
 	fi
 	start=$(date +%s)
-	# A hung test must not eat CI's budget: each gets a limit (default 20 min).
-	if timeout -k 60 "${E2E_TIMEOUT:-1200}" sh "$t" > "build/e2e-$(basename "$t" .sh).log" 2>&1; then
+	# A hung test must not eat CI's budget: each gets a limit (default 20 min;
+	# a test may ask for more in `make check-full` with "# e2e-full-limit: S").
+	limit=${E2E_TIMEOUT:-1200}
+	full_limit=$(sed -n 's/^# e2e-full-limit: \([0-9]*\)$/\1/p' "$t")
+	[ "${E2E_FULL:-0}" = 1 ] && [ -n "$full_limit" ] && limit=$full_limit
+	if timeout -k 60 "$limit" sh "$t" > "build/e2e-$(basename "$t" .sh).log" 2>&1; then
 		pass=$((pass + 1)); echo "PASS $t ($(( $(date +%s) - start )) s)"
 	else
 		fail=$((fail + 1)); failed="$failed $t"
