@@ -46,9 +46,10 @@ struct watch_state {
 static void on_line(void *ud, const char *line)
 {
 	struct watch_state *s = ud;
-	if (strcmp(line, "hn-stress: bye") == 0)
+	/* Lines come through the kernel log: "[    4.64] hn-stress: line 12". */
+	if (strstr(line, "hn-stress: bye"))
 		atomic_store(&s->bye, 1);
-	if (strncmp(line, "hn-stress: line ", 16) != 0)
+	if (!strstr(line, "hn-stress: line "))
 		return;
 	int n = atomic_fetch_add(&s->lines, 1) + 1;
 	if (s->way == WAY_INTERRUPT && n == LINES_BEFORE_END)
@@ -96,7 +97,7 @@ static int one_domain(const char *uri, const char *kernel, const char *initrd, c
 {
 	char name[96], cmdline[160];
 	snprintf(name, sizeof(name), "hnbuild-stress-%d-%d", (int)getpid(), index);
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 quiet hn.way=%s hn.lines=%d",
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 quiet printk.devkmsg=on hn.way=%s hn.lines=%d",
 		 way == WAY_RACE ? "poweroff" : way_names[way], POWEROFF_LINES);
 	_cleanup_free_ char *disk = path_join(dir, "disk.qcow2");
 	_cleanup_free_ char *log = NULL;
