@@ -1,18 +1,18 @@
 /* machine.c — build VMs under libvirt: domain XML through libxml2's writer,
  * a transient domain started paused so the console misses nothing, the
- * serial console read line by line from a unix socket hnbuild listens on,
+ * serial console read line by line from FIFOs hnbuild made,
  * lifecycle events on a background event-loop thread deciding how the boot
  * ended, and every call to libvirtd run with a time limit.
  *
- * Why the console is our own socket and not virDomainOpenConsole: libvirt
+ * Why the console is our own FIFO and not virDomainOpenConsole: libvirt
  * frees a domain's character devices on its QEMU event thread when the
  * domain stops, and when a console stream is still open there it takes the
  * stream's lock under its own; a client closing the stream at that moment
  * takes them the other way round, and libvirtd deadlocks for good (issue
- * 21; microsoft/lisa#1884 met the same race). With `<serial type='unix'>`
- * in connect mode, QEMU (running as us) connects to a socket we made;
+ * 21; microsoft/lisa#1884 met the same race). With `<serial type='pipe'>`,
+ * QEMU (running as us) writes into a FIFO we made;
  * libvirtd holds no stream, so there is nothing to race, the console bytes
- * do not pass through the daemon, and QEMU's end shows as the socket's end
+ * do not pass through the daemon, and QEMU's end shows as the FIFO's end
  * even when libvirtd is slow to say so. */
 #include "machine.h"
 
@@ -25,9 +25,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,12 +39,12 @@
 #define TAIL_LINES 40
 #define FAILURE_GRACE_SECONDS 20
 /* After the guest stopped: how long the console may take to deliver its
- * last bytes (QEMU closes the socket as it exits). */
+ * last bytes (QEMU closes the FIFO as it exits). */
 #define CONSOLE_DRAIN_SECONDS 5
 /* QEMU has closed the console but libvirtd has sent no stop event: after
  * this long, ask it whether the domain still runs. */
 #define STOP_EVENT_GRACE_SECONDS 30
-#define CONSOLE_SOCKET "console.sock"
+#define CONSOLE_PIPE "console"
 
 struct machine {
 	virConnectPtr conn;
@@ -57,10 +55,10 @@ struct machine {
 	unsigned call_timeout;
 	bool wedged;               /* a call timed out: libvirtd is not asked again */
 
-	/* The console: a socket we listen on, QEMU connects to it. */
+	/* The console: FIFOs of ours that QEMU writes into. */
 	char *console_path;
 	char *console_tmpdir;      /* our own directory for it, removed at the end */
-	int listen_fd, console_fd;
+	int console_fd;            /* the read end of console_path.out */
 	int stop_pipe[2];          /* tells the reader thread to end */
 	pthread_t reader;
 	bool reader_started;
@@ -485,14 +483,13 @@ int machine_domain_xml(const struct machine_config *cfg, char **xml)
 		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterEndElement(w));
 	}
-	if (cfg->console_socket) {
-		/* The serial console: QEMU connects to our socket (see the top of
+	if (cfg->console_pipe) {
+		/* The serial console: QEMU writes into our FIFOs (see the top of
 		 * this file); libvirt adds the matching <console> itself. */
 		W(xmlTextWriterStartElement(w, BAD_CAST "serial"));
-		W(attr(w, "type", "unix"));
+		W(attr(w, "type", "pipe"));
 		W(xmlTextWriterStartElement(w, BAD_CAST "source"));
-		W(attr(w, "mode", "connect"));
-		W(attr(w, "path", cfg->console_socket));
+		W(attr(w, "path", cfg->console_pipe));
 		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterStartElement(w, BAD_CAST "target"));
 		W(attr(w, "port", "0"));
@@ -636,16 +633,20 @@ static void console_bytes(struct machine *m, const char *data, size_t n)
 	}
 }
 
-/* The console socket: ours, in the build's directory when the path fits
- * in a sockaddr_un, else in a private temporary directory. */
-static int console_listen(struct machine *m, const char *dir)
+/* The console pipe: two FIFOs of ours, BASE.in and BASE.out, in the
+ * build's directory (else a private temporary one). QEMU writes the serial
+ * output into BASE.out. A FIFO rather than a unix socket: QEMU writes the
+ * serial port a byte at a time, and a unix socket counts every byte as a
+ * whole buffer against its send limit, so a reader that falls a few
+ * hundred bytes behind makes QEMU's writes fail and the guest's UART drop
+ * bytes; a FIFO packs small writes into 64 KiB. */
+static int console_open(struct machine *m, const char *dir)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (dir && strlen(dir) + sizeof("/" CONSOLE_SOCKET) <= sizeof(addr.sun_path)) {
-		m->console_path = path_join(dir, CONSOLE_SOCKET);
+	if (dir) {
+		m->console_path = path_join(dir, CONSOLE_PIPE);
 	} else {
 		const char *tmp = getenv("TMPDIR");
-		if (str_empty(tmp) || strlen(tmp) > 64)
+		if (str_empty(tmp))
 			tmp = "/tmp";
 		m->console_tmpdir = path_join(tmp, "hnbuild-console-XXXXXX");
 		if (!mkdtemp(m->console_tmpdir)) {
@@ -655,14 +656,23 @@ static int console_listen(struct machine *m, const char *dir)
 			m->console_tmpdir = NULL;
 			return r;
 		}
-		m->console_path = path_join(m->console_tmpdir, CONSOLE_SOCKET);
+		m->console_path = path_join(m->console_tmpdir, CONSOLE_PIPE);
 	}
-	unlink(m->console_path); /* an earlier VM's in the same work directory */
-	memcpy(addr.sun_path, m->console_path, strlen(m->console_path) + 1);
-	m->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (m->listen_fd < 0 || bind(m->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    chmod(m->console_path, 0600) < 0 || listen(m->listen_fd, 1) < 0)
-		return err_fail_errno(-errno, "cannot listen on %s for the %s VM's console", m->console_path, m->name);
+	static const char *const ends[] = {".in", ".out"};
+	for (unsigned i = 0; i < ARRAY_SIZE(ends); i++) {
+		_cleanup_free_ char *fifo = NULL;
+		if (asprintf(&fifo, "%s%s", m->console_path, ends[i]) < 0)
+			abort();
+		unlink(fifo); /* an earlier VM's in the same work directory */
+		if (mkfifo(fifo, 0600) < 0)
+			return err_fail_errno(-errno, "cannot create %s for the %s VM's console", fifo, m->name);
+		if (i == 1) {
+			/* Opened before QEMU starts: its open for writing never waits. */
+			m->console_fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			if (m->console_fd < 0)
+				return err_fail_errno(-errno, "cannot open %s for the %s VM's console", fifo, m->name);
+		}
+	}
 	return 0;
 }
 
@@ -677,15 +687,16 @@ static void console_ended(struct machine *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* The reader thread: accept QEMU's connection, then hand every byte to
- * console_bytes until QEMU closes it or machine_free says stop. */
+/* The reader thread: hand every byte to console_bytes until QEMU closes
+ * its end (it exited) or machine_free says stop. Started once QEMU runs,
+ * so a read of 0 means QEMU is gone. */
 static void *console_reader(void *arg)
 {
 	struct machine *m = arg;
 	char buf[4096];
 	for (;;) {
 		struct pollfd p[2] = {{.fd = m->stop_pipe[0], .events = POLLIN},
-				      {.fd = m->console_fd >= 0 ? m->console_fd : m->listen_fd, .events = POLLIN}};
+				      {.fd = m->console_fd, .events = POLLIN}};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -695,12 +706,6 @@ static void *console_reader(void *arg)
 			break;
 		if (!p[1].revents)
 			continue;
-		if (m->console_fd < 0) {
-			int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-			if (fd >= 0)
-				m->console_fd = fd;
-			continue;
-		}
 		ssize_t n = read(m->console_fd, buf, sizeof(buf));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
@@ -725,15 +730,17 @@ static void console_stop(struct machine *m)
 	}
 	if (m->console_fd >= 0)
 		close(m->console_fd);
-	if (m->listen_fd >= 0)
-		close(m->listen_fd);
-	m->console_fd = m->listen_fd = -1;
+	m->console_fd = -1;
 	for (int i = 0; i < 2; i++)
 		if (m->stop_pipe[i] >= 0)
 			close(m->stop_pipe[i]);
 	m->stop_pipe[0] = m->stop_pipe[1] = -1;
-	if (m->console_path)
-		unlink(m->console_path);
+	for (unsigned i = 0; m->console_path && i < 2; i++) {
+		_cleanup_free_ char *fifo = NULL;
+		if (asprintf(&fifo, "%s%s", m->console_path, i ? ".out" : ".in") < 0)
+			abort();
+		unlink(fifo);
+	}
 	if (m->console_tmpdir)
 		rmdir(m->console_tmpdir);
 }
@@ -798,17 +805,17 @@ int machine_start(const char *uri, const struct machine_config *cfg, bool autode
 	pthread_cond_init(&m->cond, NULL);
 	sb_init(&m->partial);
 	m->lifecycle_cb = m->reboot_cb = -1;
-	m->listen_fd = m->console_fd = -1;
+	m->console_fd = -1;
 	m->stop_pipe[0] = m->stop_pipe[1] = -1;
 	m->name = xstrdup(cfg->name);
 	m->uri = xstrdup(uri);
 	m->call_timeout = cfg->call_timeout ? cfg->call_timeout : MACHINE_CALL_TIMEOUT;
 
-	int r = console_listen(m, cfg->console_dir);
+	int r = console_open(m, cfg->console_dir);
 	if (r < 0)
 		return start_failed(m, r);
 	struct machine_config with_console = *cfg;
-	with_console.console_socket = m->console_path;
+	with_console.console_pipe = m->console_path;
 	_cleanup_free_ char *xml = NULL;
 	r = machine_domain_xml(&with_console, &xml);
 	if (r < 0)
@@ -853,8 +860,8 @@ int machine_start(const char *uri, const struct machine_config *cfg, bool autode
 			return start_failed(m, err_fail(-EIO, "cannot watch the %s VM's events: %s", cfg->name, error));
 	}
 
-	/* QEMU connected to the console socket as it started; the bytes wait
-	 * there until the reader takes them. */
+	/* QEMU opened the console pipe as it started; the bytes wait there
+	 * until the reader takes them. */
 	if (pipe2(m->stop_pipe, O_CLOEXEC) < 0)
 		return start_failed(m, err_fail_errno(-errno, "cannot make a pipe for the %s VM's console", cfg->name));
 	if (pthread_create(&m->reader, NULL, console_reader, m) != 0)
@@ -1009,7 +1016,7 @@ int machine_wait(struct machine *m, const struct machine_watch *w, struct machin
 		pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 	}
 	/* The guest is gone: the console's last bytes are on their way (QEMU
-	 * closes the socket as it exits); the log gets all of them. */
+	 * closes the FIFO as it exits); the log gets all of them. */
 	double drain_end = now_monotonic() + CONSOLE_DRAIN_SECONDS;
 	while ((m->stopped || m->crashed) && !m->console_eof && m->reader_started && now_monotonic() < drain_end) {
 		struct timespec ts;

@@ -1,5 +1,5 @@
 /* machine.h — one build VM under libvirt: a transient domain described by
- * an escaping XML writer, its serial console read from a socket hnbuild
+ * an escaping XML writer, its serial console read from FIFOs hnbuild
  * owns into the build log, lifecycle events (not polling) deciding how a
  * boot ended, and every call to libvirtd bounded in time. */
 #pragma once
@@ -28,10 +28,10 @@ struct machine_config {
 	unsigned ssh_port;         /* >0: forward 127.0.0.1:ssh_port to the guest's port 22 */
 	char **guest_forwards;     /* "10.0.2.100:80=127.0.0.1:8080": guest address -> host loopback */
 	bool run_as_caller;        /* qemu runs as our uid/gid (qemu:///system as root) */
-	const char *console_dir;   /* the console socket goes here (the build's work directory);
-	                            * NULL or too long for a socket path: a private temporary one */
+	const char *console_dir;   /* the console FIFOs go here (the build's work directory);
+	                            * NULL: a private temporary one */
 	unsigned call_timeout;     /* seconds any one libvirt call may take; 0 = MACHINE_CALL_TIMEOUT */
-	const char *console_socket; /* set by machine_start: the socket QEMU's serial port connects to */
+	const char *console_pipe;  /* set by machine_start: the FIFOs (PATH.in, PATH.out) of QEMU's serial port */
 };
 
 /* How long one call to libvirtd may take by default before the daemon is

@@ -75,22 +75,22 @@ START_TEST(xml_user_network_is_restricted_and_loopback_only)
 					  "guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:8080"));
 	ck_assert_ptr_nonnull(strstr(xml, "bus=\"sata\""));
 	ck_assert_ptr_null(strstr(xml, "<interface"));
-	/* No console socket given: no serial device, and never a pty (libvirt's
+	/* No console pipe given: no serial device, and never a pty (libvirt's
 	 * console stream is what deadlocked libvirtd, issue 21). */
 	ck_assert_ptr_null(strstr(xml, "<serial"));
 	ck_assert_ptr_null(strstr(xml, "pty"));
 	free(xml);
 
-	cfg.console_socket = "/w/console.sock";
+	cfg.console_pipe = "/w/console";
 	cfg.disk = NULL;
 	ck_assert_int_eq(machine_domain_xml(&cfg, &xml), 0);
-	ck_assert_ptr_nonnull(strstr(xml, "<serial type=\"unix\">"));
-	ck_assert_ptr_nonnull(strstr(xml, "<source mode=\"connect\" path=\"/w/console.sock\"/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<serial type=\"pipe\">"));
+	ck_assert_ptr_nonnull(strstr(xml, "<source path=\"/w/console\"/>"));
 	ck_assert_ptr_null(strstr(xml, "pty"));
 	ck_assert_ptr_null(strstr(xml, "vda"));
 	free(xml);
 	cfg.disk = "/d.qcow2";
-	cfg.console_socket = NULL;
+	cfg.console_pipe = NULL;
 
 	cfg.arch = ARCH_ARM64;
 	cfg.network = "buildnet";
