@@ -56,7 +56,7 @@ tar -tvf "$ova"
 mkdir "$work/x"
 tar -xf "$ova" -C "$work/x"
 (cd "$work/x" && sed -n 's/^SHA256(\(.*\))= \([0-9a-f]*\)$/\2  \1/p' *.mf | sha256sum -c -) || fail "manifest"
-xmllint --noout --nonet --schema /work/shared/schemas/ovf/dsp8023_1.1.1.xsd "$work"/x/*.ovf 2>&1 | tail -n 1
+xmllint --noout --nonet --schema tests/schemas/ovf/dsp8023_1.1.1.xsd "$work"/x/*.ovf 2>&1 | tail -n 1
 qemu-img check "$work"/x/*.vmdk
 qemu-img compare -f raw -F vmdk "$work/guest.raw" "$work"/x/*.vmdk || fail "VMDK differs from the source"
 vmdkinfo "$work"/x/*.vmdk | grep -q "Stream optimized" || fail "vmdkinfo"

@@ -12,7 +12,7 @@
 #include "util.h"
 #include "unit_run.h"
 
-#define SCHEMA "/work/shared/schemas/ovf/dsp8023_1.1.1.xsd"
+#define SCHEMA "tests/schemas/ovf/dsp8023_1.1.1.xsd"
 
 static struct ovf_params base_params(void)
 {
