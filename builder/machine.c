@@ -154,6 +154,13 @@ static void lv_job_unref(struct lv_job *j)
 	free(j);
 }
 
+/* A job that never ran: both references go. */
+static void lv_job_drop(struct lv_job *j)
+{
+	lv_job_unref(j);
+	lv_job_unref(j);
+}
+
 static void *lv_thread(void *arg)
 {
 	struct lv_job *j = arg;
@@ -214,8 +221,7 @@ static int lv_run(struct lv_job *j, const char *uri, const char *what, unsigned 
 static int m_call(struct machine *m, struct lv_job *j, const char *what, int *ret, char **error)
 {
 	if (m->wedged) {
-		lv_job_unref(j);
-		lv_job_unref(j);
+		lv_job_drop(j);
 		return err_fail(-ETIMEDOUT, "libvirtd at %s stopped answering earlier; not asking it to %s", m->uri, what);
 	}
 	j->m = m;
@@ -1072,8 +1078,7 @@ int machine_shutdown(struct machine *m, unsigned timeout)
 static void free_call(struct machine *m, struct lv_job *j, const char *what, int *ret)
 {
 	if (m->wedged) { /* already reported; asking again would only wait again */
-		lv_job_unref(j);
-		lv_job_unref(j);
+		lv_job_drop(j);
 		return;
 	}
 	struct err_saved saved;
