@@ -439,8 +439,12 @@ int provision_steps(struct provision_conn *c)
 	if (r >= 0)
 		r = step_nodeadm(c, s, remote);
 	for (size_t i = 0; r >= 0 && s->provision_scripts && s->provision_scripts[i]; i++) {
+		/* A user's script may hold secrets (an activation code, say). It
+		 * goes to /run, a tmpfs under systemd, so that its bytes never
+		 * reach the disk: a deleted file's blocks survive fstrim inside a
+		 * qcow2 cluster that still holds other data. */
 		_cleanup_free_ char *script_remote = NULL;
-		if (asprintf(&script_remote, "%s-%zu", remote, i) < 0)
+		if (asprintf(&script_remote, "/run/hnbuild-%s-%zu", rnd, i) < 0)
 			abort();
 		r = step_user_script(c, s->provision_scripts[i], script_remote);
 	}

@@ -30,6 +30,8 @@ set -e
 ACTIVATION_CODE='$CANARY_ACT'
 mkdir -p /etc/hnbuild-test
 test -n "\$ACTIVATION_CODE" && echo "provision script ran" > /etc/hnbuild-test/provisioned
+# Where hnbuild put this script: a secret in it must never touch the disk.
+echo "script-fs=\$(stat -f -c %T "\$0")" >> /etc/hnbuild-test/provisioned
 EOS
 
 say "building (hnbuild build --os ubuntu24 --arch amd64 --format qcow2,raw,ova)"
@@ -71,7 +73,10 @@ for f in /etc/systemd/system/kubelet.service.d/http-proxy.conf \
 	/usr/lib/systemd/system/containerd.service.d/http-proxy.conf /etc/apt/apt.conf.d/proxy.conf; do
 	guest_file "$BASE.qcow2" "$f" | grep -q proxy.example.internal:3128 || die "proxy not configured in $f"
 done
-guest_file "$BASE.qcow2" /etc/hnbuild-test/provisioned | grep -q "provision script ran" || die "provision script did not run"
+guest_file "$BASE.qcow2" /etc/hnbuild-test/provisioned > "$T/provisioned"
+grep -q "provision script ran" "$T/provisioned" || die "provision script did not run"
+grep -qx "script-fs=tmpfs" "$T/provisioned" ||
+	die "the provision script (it holds a secret) was uploaded to a disk, not a tmpfs: $(cat "$T/provisioned")"
 
 say "hygiene and secret canaries (image bytes, build log, argv)"
 check_clean "$BASE.qcow2"
