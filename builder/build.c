@@ -11,11 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basecache.h"
 #include "cleanup.h"
 #include "credential.h"
 #include "digest.h"
 #include "err.h"
 #include "export.h"
+#include "fetch.h"
 #include "generalize.h"
 #include "guestimg.h"
 #include "hygiene.h"
@@ -47,7 +49,11 @@ struct build {
 	char *seed_path;
 	char *kernel, *initrd, *cmdline;
 	/* install */
-	char *disk;                /* the installed, later provisioned and generalized disk */
+	char *disk;                /* the installed, later provisioned and generalized disk (an
+				    * overlay on base.disk when the cache is used) */
+	bool cacheable;            /* the installed base may come from / go into the cache */
+	struct basecache_key key;
+	struct basecache_entry base;
 	char *nvram;
 	enum accel_kind accel;
 	struct machine *vm;        /* the VM running now, if any */
@@ -77,15 +83,74 @@ static int stage_iso(struct build *b)
 
 /* ---- seed ---- */
 
+static const char *cache_dir_of(const struct build_env *env, char **owned)
+{
+	if (env->cache_dir)
+		return env->cache_dir;
+	*owned = iso_default_cache_dir();
+	return *owned;
+}
+
+/* The installed-base key of this build (basecache.h), or why there is none. */
+static int key_for(const struct build_spec *s, const char *iso_sha256, const struct install_data *d,
+		   const char *cmdline, struct basecache_key *key)
+{
+	struct basecache_file files[2];
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_files && i < 2; i++)
+		files[n++] = (struct basecache_file){d->files[i].name, d->files[i].data, d->files[i].len};
+	struct basecache_key_params kp = {
+		.os = os_by_id(s->os)->name, .arch = arch_by_id(s->arch)->name,
+		.firmware = firmware_name(s->arch == ARCH_ARM64 ? FIRMWARE_UEFI : s->firmware),
+		.disk_size = s->disk_size, .iso_sha256 = iso_sha256, .cmdline = cmdline, .files = files, .n_files = n,
+	};
+	return basecache_key_make(&kp, key);
+}
+
+static const char *uncacheable_reason(const struct build_spec *s)
+{
+	if (s->no_cache)
+		return "--no-cache";
+	if (s->ssh_password)
+		return "the install data hold the build user's password hash (PKR_SSH_PASSWORD / --ssh-password)";
+	return NULL;
+}
+
+static int base_key(struct build *b)
+{
+	const char *why = uncacheable_reason(b->spec);
+	if (why) {
+		log_info("cache: no installed base from or into the cache: %s", why);
+		return 0;
+	}
+	char hex[DIGEST_HEX_MAX];
+	const char *iso_sha = b->iso.algo == CHECKSUM_SHA256 ? b->iso.digest : NULL;
+	if (!iso_sha) {
+		int r = digest_file(b->iso.path, CHECKSUM_SHA256, "iso", hex);
+		if (r < 0)
+			return err_fail_errno(r, "cannot read %s", b->iso.path);
+		iso_sha = hex;
+	}
+	int r = key_for(b->spec, iso_sha, &b->data, b->cmdline, &b->key);
+	if (r < 0)
+		return err_fail(r, "internal: cannot compute the installed-base key");
+	b->cacheable = true;
+	log_info("cache: installed-base key %.16s", b->key.hex);
+	return 0;
+}
+
 static int stage_seed(struct build *b)
 {
 	const struct build_spec *s = b->spec;
 	int r = credential_create(NULL, s->ssh_password, &b->cred);
 	if (r < 0)
 		return r;
+	/* No key in the install data: it is granted offline before the
+	 * provision boot, so that the installed base is the same for every
+	 * build and may be cached. */
 	b->params = (struct install_params){
 		.os = s->os, .arch = s->arch, .firmware = s->firmware, .user = b->cred.user,
-		.public_key = b->cred.public_key, .password_hash = b->cred.password_hash,
+		.public_key = NULL, .password_hash = b->cred.password_hash,
 		.late_commands = s->late_commands,
 		.user_file = os_by_id(s->os)->family == FAMILY_UBUNTU ? s->autoinstall_file : s->kickstart_file,
 	};
@@ -104,7 +169,7 @@ static int stage_seed(struct build *b)
 		return r;
 	b->cmdline = installer_kernel_cmdline(&b->params, &b->iso.info);
 	log_debug("installer kernel command line: %s", b->cmdline);
-	return 0;
+	return base_key(b);
 }
 
 /* ---- install ---- */
@@ -189,23 +254,20 @@ static int install_failed(struct build *b, const struct machine_result *res, con
 	}
 }
 
-static int stage_install(struct build *b)
+/* Boot the installer onto a new disk at path. */
+static int install_onto(struct build *b, const char *path)
 {
 	const struct build_spec *s = b->spec;
-	b->disk = path_join(b->workdir, "disk.qcow2");
-	int r = create_disk(b->disk, s->disk_size);
+	int r = create_disk(path, s->disk_size);
 	if (r < 0)
 		return r;
-	b->accel = machine_pick_accel(s->libvirt_uri, s->libvirt_timeout, s->accel, s->arch, b->kernel);
-	if (s->arch == ARCH_ARM64 || s->firmware == FIRMWARE_UEFI)
-		b->nvram = path_join(b->workdir, "VARS.fd");
 	_cleanup_free_ char *vm_name = NULL;
 	if (asprintf(&vm_name, "%s-install", b->name) < 0)
 		abort();
 	struct machine_config cfg = {
 		.name = vm_name, .arch = s->arch, .firmware = s->firmware, .accel = b->accel, .cpus = s->cpus,
 		.memory_mib = s->memory_mib, .kernel = b->kernel, .initrd = b->initrd, .cmdline = b->cmdline,
-		.disk = b->disk, .cdroms = {b->iso.path, b->seed_path}, .nvram = b->nvram,
+		.disk = path, .cdroms = {b->iso.path, b->seed_path}, .nvram = b->nvram,
 		.network = s->network, .restrict_network = s->restrict_network,
 		.guest_forwards = s->guest_forwards, .run_as_caller = true, .console_dir = b->workdir,
 		.call_timeout = s->libvirt_timeout,
@@ -236,6 +298,61 @@ static int stage_install(struct build *b)
 	free(iw.last_step);
 	machine_result_free(&res);
 	return r;
+}
+
+static int create_overlay(const char *base, const char *path)
+{
+	char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (char *)base, (char *)path, NULL};
+	return runcmd(argv);
+}
+
+static int stage_install(struct build *b)
+{
+	const struct build_spec *s = b->spec;
+	b->disk = path_join(b->workdir, "disk.qcow2");
+	b->accel = machine_pick_accel(s->libvirt_uri, s->libvirt_timeout, s->accel, s->arch, b->kernel);
+	if (s->arch == ARCH_ARM64 || s->firmware == FIRMWARE_UEFI)
+		b->nvram = path_join(b->workdir, "VARS.fd");
+	if (!b->cacheable) {
+		if (s->resume)
+			log_info("resume: without the cache there is nothing to resume from; starting with the install");
+		return install_onto(b, b->disk);
+	}
+	_cleanup_free_ char *owned = NULL;
+	int r = basecache_acquire(cache_dir_of(b->env, &owned), &b->key, &b->base);
+	if (r < 0)
+		return r;
+	if (b->base.hit) {
+		log_info("install: cached base %.16s (%s); no install needed", b->key.hex, b->base.dir);
+		if (s->resume)
+			log_info("resume: the install is done (cached base %.16s); continuing with provision",
+				 b->key.hex);
+	} else {
+		if (s->resume)
+			log_info("resume: no completed stage to resume from (no cached base %.16s); starting with "
+				 "the install", b->key.hex);
+		r = install_onto(b, b->base.disk);
+		if (r >= 0)
+			r = basecache_commit(&b->base, &b->key, os_by_id(s->os)->name, arch_by_id(s->arch)->name);
+		if (r < 0)
+			return r;
+		log_info("install: stored the installed base in the cache (%.16s)", b->key.hex);
+	}
+	/* The base is only read from now on: every write goes to the overlay. */
+	return create_overlay(b->base.disk, b->disk);
+}
+
+/* The build's key, granted offline into the disk before it boots. */
+static int grant_access(struct build *b)
+{
+	guestfs_h *g = NULL;
+	struct guestimg_open_params op = {.disk = b->disk, .format = "qcow2", .kvm = b->accel == ACCEL_KVM};
+	int r = guestimg_open(&op, &g);
+	if (r < 0)
+		return r;
+	r = generalize_grant_access(g, b->cred.user, b->cred.public_key);
+	int q = guestimg_close(g);
+	return r < 0 ? r : q;
 }
 
 /* ---- provision ---- */
@@ -285,6 +402,8 @@ static int stage_provision(struct build *b)
 {
 	const struct build_spec *s = b->spec;
 	int r = fetch_nodeadm(b);
+	if (r >= 0)
+		r = grant_access(b);
 	if (r < 0)
 		return r;
 	unsigned port;
@@ -508,6 +627,14 @@ static void build_cleanup(struct build *b, bool failed)
 			}
 		}
 	}
+	if (b->base.tmp && failed && mode != ON_ERROR_CLEANUP) {
+		/* The kept install VM uses it; the next install of the key sweeps it. */
+		log_warn("--on-error %s: the unfinished install disk is %s", on_error_name(mode), b->base.disk);
+		free(b->base.tmp);
+		b->base.tmp = NULL;
+	}
+	basecache_release(&b->base);
+	basecache_key_free(&b->key);
 	iso_image_free(&b->iso);
 	credential_free(&b->cred);
 	install_data_free(&b->data);
@@ -527,7 +654,7 @@ static void build_cleanup(struct build *b, bool failed)
 
 int build_run(const struct build_spec *spec, const struct build_env *env, struct build_result *res)
 {
-	struct build b = {.spec = spec, .env = env, .res = res};
+	struct build b = {.spec = spec, .env = env, .res = res, .base = {.lock_fd = -1}};
 	_cleanup_free_ char *rnd = random_hex(3);
 	memset(res, 0, sizeof(*res));
 	if (asprintf(&b.name, "hnbuild-%s-%s-%s", os_by_id(spec->os)->name, arch_by_id(spec->arch)->name, rnd) < 0)
@@ -563,4 +690,65 @@ void build_result_free(struct build_result *res)
 	free(res->kept_dir);
 	free(res->kept_domain);
 	memset(res, 0, sizeof(*res));
+}
+
+/* ---- the key without building (validate) ---- */
+
+/* The ISO a build would use, if it is here without downloading. */
+static char *local_iso(const struct build_spec *s, const char *cache_dir)
+{
+	if (!fetch_is_url(s->iso))
+		return fetch_local_path(s->iso);
+	const struct checksum *c = &s->iso_checksum;
+	if (c->algo == CHECKSUM_NONE || c->algo == CHECKSUM_FILE || str_empty(c->hex))
+		return NULL;
+	char *path = NULL;
+	if (asprintf(&path, "%s/iso/%s-%s.iso", cache_dir, digest_algo_name(c->algo), c->hex) < 0)
+		abort();
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+int build_describe_cache(const struct build_spec *s, const struct build_env *env, char **text)
+{
+	const char *why = uncacheable_reason(s);
+	if (why)
+		return asprintf(text, "off  # %s", why) < 0 ? -ENOMEM : 0;
+	_cleanup_free_ char *owned = NULL;
+	const char *cache_dir = cache_dir_of(env, &owned);
+	_cleanup_free_ char *iso = local_iso(s, cache_dir);
+	if (!iso || access(iso, R_OK) < 0)
+		return asprintf(text, "unknown  # known once the ISO is downloaded (%s)", s->iso) < 0 ? -ENOMEM : 0;
+	char hex[DIGEST_HEX_MAX];
+	const char *sha = s->iso_checksum.algo == CHECKSUM_SHA256 ? s->iso_checksum.hex : NULL;
+	if (!sha) {
+		int r = digest_file(iso, CHECKSUM_SHA256, NULL, hex);
+		if (r < 0)
+			return err_fail_errno(r, "cannot read %s", iso);
+		sha = hex;
+	}
+	struct iso_info info = {0};
+	int r = iso_inspect(iso, &info);
+	if (r < 0)
+		return r;
+	struct install_params params = {
+		.os = s->os, .arch = s->arch, .firmware = s->firmware, .user = CREDENTIAL_DEFAULT_USER,
+		.late_commands = s->late_commands,
+		.user_file = os_by_id(s->os)->family == FAMILY_UBUNTU ? s->autoinstall_file : s->kickstart_file,
+	};
+	struct install_data data = {0};
+	r = installer_render(&params, &data);
+	_cleanup_free_ char *cmdline = r >= 0 ? installer_kernel_cmdline(&params, &info) : NULL;
+	struct basecache_key key = {0};
+	if (r >= 0)
+		r = key_for(s, sha, &data, cmdline, &key);
+	if (r >= 0 && asprintf(text, "%s  # %s", key.hex,
+			       basecache_has(cache_dir, key.hex) ? "cached (the build skips the install)" : "not cached") < 0)
+		r = -ENOMEM;
+	basecache_key_free(&key);
+	install_data_free(&data);
+	iso_info_free(&info);
+	return r;
 }

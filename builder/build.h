@@ -32,3 +32,9 @@ struct build_env {
  * removed unless spec->on_error asks to keep it. */
 int build_run(const struct build_spec *spec, const struct build_env *env, struct build_result *res);
 void build_result_free(struct build_result *res);
+
+/* For `hnbuild validate`: "KEY  # cached ..." (the installed-base key the
+ * build would use and whether the cache holds it), "off  # why" or
+ * "unknown  # why" (an ISO still to download). Reads the ISO, downloads
+ * nothing. */
+int build_describe_cache(const struct build_spec *spec, const struct build_env *env, char **text);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build.h"
 #include "commands.h"
 #include "err.h"
 #include "spec.h"
@@ -19,8 +20,9 @@ static void print_build_help(const char *command)
 		printf("Usage: hnbuild validate [FLAGS]\n\n"
 		       "Resolves the build exactly as `hnbuild build` would (flags > environment >\n"
 		       "build file > defaults), checks everything a build needs, reports every problem\n"
-		       "at once, and prints the resolved spec with secrets masked. Builds nothing and\n"
-		       "downloads nothing.\n\n");
+		       "at once, and prints the resolved spec with secrets masked, and the installed-base\n"
+		       "cache key the build would use (read from a local or already downloaded ISO) and\n"
+		       "whether it is cached. Builds nothing and downloads nothing.\n\n");
 	else
 		printf("Usage: hnbuild build [FLAGS]\n\n"
 		       "Builds one image per target: boots the installer ISO with generated install\n"
@@ -65,10 +67,20 @@ int cmd_validate(int argc, char **argv)
 		return err_exit_code();
 	printf("# hnbuild %s: %u target%s, valid\n", HNBUILD_VERSION, plan.n_specs, plan.n_specs == 1 ? "" : "s");
 	printf("targets:\n");
+	struct build_env env = {0};
 	for (unsigned i = 0; i < plan.n_specs; i++) {
 		char *d = spec_describe(&plan.specs[i]);
 		fputs(d, stdout);
 		free(d);
+		char *cache = NULL;
+		if (build_describe_cache(&plan.specs[i], &env, &cache) < 0) {
+			/* The spec is valid; the ISO is what cannot be read. */
+			printf("  installed-base: unknown  # %s\n", err_message());
+			err_clear();
+		} else {
+			printf("  installed-base: %s\n", cache);
+		}
+		free(cache);
 	}
 	build_plan_free(&plan);
 	return EXIT_OK;

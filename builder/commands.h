@@ -9,3 +9,4 @@ int cmd_list(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_userdata(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+int cmd_cache(int argc, char **argv);

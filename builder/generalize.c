@@ -6,7 +6,9 @@
 #include "generalize.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -649,6 +651,117 @@ static int label_new_files(guestfs_h *g, char **created)
 	return 0;
 }
 
+/* ---- the build's SSH access (granted before provision, removed here) ---- */
+
+#define ACCESS_LABEL "system_u:object_r:etc_t:s0"
+
+static const char access_directive[] =
+    "AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 " GENERALIZE_ACCESS_KEYS "/%u\n";
+
+/* sshd reads the first value of a keyword it meets, and Debian's, Ubuntu's
+ * and RHEL 9's sshd_config include sshd_config.d first of all. */
+static bool sshd_includes_dropins(const char *config)
+{
+	for (const char *line = config; line && *line;) {
+		const char *p = line + strspn(line, " \t");
+		if (!strncasecmp(p, "Include", 7) && strstr(p, "/etc/ssh/sshd_config.d/") &&
+		    (size_t)(strchrnul(p, '\n') - p) > 7)
+			return true;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return false;
+}
+
+/* Files libguestfs writes carry no SELinux label; sshd_t may read etc_t. */
+static int label_access_file(guestfs_h *g, const char *path)
+{
+	if (guestfs_setxattr(g, "security.selinux", ACCESS_LABEL, sizeof(ACCESS_LABEL), path) < 0)
+		return err_fail(-EIO, "cannot label %s for SELinux: %s", path, guestimg_error(g));
+	return 0;
+}
+
+int generalize_grant_access(guestfs_h *g, const char *user, const char *public_key)
+{
+	if (credential_check_user_name(user) < 0 || str_empty(public_key) || strchr(public_key, '\n'))
+		return err_fail(-EINVAL, "internal: bad build user or key for the SSH access");
+	_cleanup_free_ char *config = NULL;
+	if (guestimg_read(g, "/etc/ssh/sshd_config", &config, NULL) < 0)
+		return err_fail(-ENOENT, "the installed system has no /etc/ssh/sshd_config (is openssh-server "
+					 "installed?)");
+	_cleanup_free_ char *keys = path_join(GENERALIZE_ACCESS_KEYS, user);
+	_cleanup_free_ char *line = NULL;
+	if (asprintf(&line, "%s\n", public_key) < 0)
+		abort();
+	int r = write_guest(g, keys, line, 0644);
+	if (r >= 0 && guestfs_chmod(g, 0755, GENERALIZE_ACCESS_KEYS) < 0)
+		r = err_fail(-EIO, "cannot set the mode of %s: %s", GENERALIZE_ACCESS_KEYS, guestimg_error(g));
+	const char *where;
+	if (r >= 0 && sshd_includes_dropins(config)) {
+		where = GENERALIZE_ACCESS_DROPIN;
+		r = write_guest(g, GENERALIZE_ACCESS_DROPIN, access_directive, 0644);
+	} else if (r >= 0) {
+		/* RHEL 8: no sshd_config.d; a marked block first in the file. */
+		where = "/etc/ssh/sshd_config";
+		_cleanup_free_ char *text = NULL;
+		if (asprintf(&text, "%s\n%s%s\n%s", GENERALIZE_ACCESS_BEGIN, access_directive, GENERALIZE_ACCESS_END,
+			     config) < 0)
+			abort();
+		if (guestfs_write(g, "/etc/ssh/sshd_config", text, strlen(text)) < 0)
+			r = err_fail(-EIO, "cannot write /etc/ssh/sshd_config: %s", guestimg_error(g));
+	}
+	if (r >= 0 && selinux_enabled(g)) {
+		r = label_access_file(g, GENERALIZE_ACCESS_KEYS);
+		if (r >= 0)
+			r = label_access_file(g, keys);
+		if (r >= 0 && !strcmp(where, GENERALIZE_ACCESS_DROPIN))
+			r = label_access_file(g, GENERALIZE_ACCESS_DROPIN);
+	}
+	if (r < 0)
+		return err_fail(r, "cannot grant the build user SSH access: %s", err_message());
+	log_info("provision: granted the build key to '%s' offline (%s, %s)", user, keys, where);
+	return 0;
+}
+
+struct access_block {
+	bool inside;
+};
+
+static bool drop_access_block(const char *line, struct strbuf *out, void *vctx)
+{
+	struct access_block *b = vctx;
+	if (!strcmp(line, GENERALIZE_ACCESS_BEGIN)) {
+		b->inside = true;
+		return false;
+	}
+	if (b->inside) {
+		if (!strcmp(line, GENERALIZE_ACCESS_END))
+			b->inside = false;
+		return false;
+	}
+	sb_adds(out, line);
+	return true;
+}
+
+/* The drop-in goes with the hygiene rules, the key line with the other
+ * build keys; here the sshd_config block and the emptied key directory. */
+static int revoke_access(guestfs_h *g)
+{
+	struct access_block b = {false};
+	int r = edit_lines(g, "/etc/ssh/sshd_config", drop_access_block, &b, NULL);
+	if (r < 0)
+		return r;
+	if (guestimg_is_dir(g, GENERALIZE_ACCESS_KEYS)) {
+		char **left = guestfs_ls(g, GENERALIZE_ACCESS_KEYS);
+		bool empty = left && !left[0];
+		free_guestfs_strv(left);
+		if (empty && guestfs_rmdir(g, GENERALIZE_ACCESS_KEYS) < 0)
+			return err_fail(-EIO, "Generalize: cannot remove %s: %s", GENERALIZE_ACCESS_KEYS,
+					guestimg_error(g));
+	}
+	return 0;
+}
+
 int generalize_zero_free_space(guestfs_h *g)
 {
 	/* blocks freed in the running journal transaction cannot be allocated
@@ -713,6 +826,8 @@ int generalize_guest(guestfs_h *g, const struct generalize_params *p)
 	}
 	if (r >= 0)
 		r = scrub_build_keys(g);
+	if (r >= 0)
+		r = revoke_access(g);
 	if (r >= 0)
 		r = scrub_logs(g);
 	if (r >= 0)

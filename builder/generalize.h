@@ -20,6 +20,21 @@
 #define GENERALIZE_INIT_WANTS "/etc/systemd/system/multi-user.target.wants/" GENERALIZE_INIT_UNIT
 #define GENERALIZE_HOSTKEYS_UNIT "hnbuild-ssh-hostkeys.service"
 
+/* How the build user logs in to the provision boot: the install data carry
+ * no key (an installed base is shared by many builds, see basecache.h), so
+ * before that boot the build writes its own key offline into
+ * GENERALIZE_ACCESS_KEYS/<user> and points sshd there with the drop-in (or,
+ * where sshd_config includes no sshd_config.d, a marked block at the top of
+ * sshd_config). generalize takes all of it out again; the hygiene gate
+ * fails an image that still has any of it. */
+#define GENERALIZE_ACCESS_DROPIN "/etc/ssh/sshd_config.d/00-hnbuild-build.conf"
+#define GENERALIZE_ACCESS_KEYS "/etc/ssh/authorized_keys"
+#define GENERALIZE_ACCESS_BEGIN "# hnbuild-build access: begin (generalize removes this block)"
+#define GENERALIZE_ACCESS_END "# hnbuild-build access: end"
+
+/* Grant the build user key access on an open, mounted, writable image. */
+int generalize_grant_access(guestfs_h *g, const char *user, const char *public_key);
+
 struct generalize_params {
 	const char *disk;	/* the provisioned disk, edited in place */
 	const char *format;	/* "qcow2" (default when NULL) or "raw" */

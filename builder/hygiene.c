@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "generalize.h"
 #include "guestimg.h"
 #include "log.h"
 #include "strbuf.h"
@@ -32,6 +33,10 @@ static const struct hygiene_rule rules[] = {
     {"/var/lib/NetworkManager/*.lease", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
     {"/var/lib/NetworkManager/*.leases", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
     {"/var/lib/systemd/network/*", HYGIENE_TEST_NONE, HYGIENE_SCRUB_REMOVE, "DHCP lease"},
+
+    /* the build's own SSH access (generalize.h) */
+    {GENERALIZE_ACCESS_DROPIN, HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
+     "the build's sshd setting (AuthorizedKeysFile for the build key)"},
 
     /* cloud-init: `cloud-init clean --logs --seed` and the installer's own settings */
     {"/var/lib/cloud/*", HYGIENE_TEST_PRESENT, HYGIENE_SCRUB_REMOVE,
@@ -289,8 +294,17 @@ static void scan_build_user(guestfs_h *g, const char *user, struct hygiene_findi
 	for_each_line(g, c.file, check_sudoers_line, &c);
 }
 
+static void check_access_line(const char *line, void *vctx)
+{
+	struct user_ctx *c = vctx;
+	if (!strcmp(line, GENERALIZE_ACCESS_BEGIN) || strstr(line, GENERALIZE_ACCESS_KEYS "/%u"))
+		add_finding(c->out, c->n, c->file, "the build's SSH access setting is still in sshd_config");
+}
+
 static void scan_keys(guestfs_h *g, struct hygiene_finding **out, size_t *n)
 {
+	struct user_ctx a = {g, NULL, "/etc/ssh/sshd_config", out, n};
+	for_each_line(g, a.file, check_access_line, &a);
 	static const char *const globs[] = {"/root/.ssh/authorized_keys*", "/home/*/.ssh/authorized_keys*",
 					    "/etc/ssh/authorized_keys/*"};
 	struct user_ctx c = {g, NULL, NULL, out, n};

@@ -24,6 +24,7 @@ static const char usage[] =
 	"  inspect    report what an output image holds and what it should not\n"
 	"  userdata   render node user-data/metadata for deploy-time cluster join\n"
 	"  publish    upload an OVA to vSphere as a template\n"
+	"  cache      list or prune the installed bases builds share\n"
 	"  version    print the version\n"
 	"\n"
 	"Run `hnbuild COMMAND --help` for a command's flags.\n"
@@ -45,7 +46,7 @@ static const struct {
 } commands[] = {
 	{"build", cmd_build},       {"validate", cmd_validate}, {"list", cmd_list},
 	{"inspect", cmd_inspect},   {"userdata", cmd_userdata}, {"publish", cmd_publish},
-	{"version", cmd_version},
+	{"cache", cmd_cache},       {"version", cmd_version},
 };
 
 static void print_error(const char *msg)

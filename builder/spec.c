@@ -38,7 +38,7 @@ enum setting_id {
 	S_VSPHERE_PASSWORD, S_VSPHERE_PASSWORD_FILE, S_VSPHERE_DATACENTER, S_VSPHERE_CLUSTER,
 	S_VSPHERE_DATASTORE, S_VSPHERE_NETWORK, S_VSPHERE_FOLDER, S_VSPHERE_RESOURCE_POOL,
 	S_CONTENT_LIBRARY, S_VSPHERE_CA_FILE, S_VSPHERE_INSECURE, S_FORCE, S_RESTRICT_NETWORK, S_GUEST_FORWARD,
-	S__COUNT
+	S_NO_CACHE, S_RESUME, S__COUNT
 };
 
 struct setting {
@@ -59,7 +59,8 @@ static const struct setting settings[S__COUNT] = {
 	{S_ISO, "iso", "PATH|URL", 0, {"ISO_URL"}, "installer ISO: local path or https URL (default: official Ubuntu ISO)"},
 	{S_ISO_CHECKSUM, "iso-checksum", "SUM", 0, {"ISO_CHECKSUM"},
 	 "sha256:HEX, sha512:HEX, sha1:HEX, md5:HEX, file:URL-or-path, bare hex, or none"},
-	{S_K8S_VERSION, "k8s-version", "VER", 0, {"K8S_VERSION"}, "Kubernetes version for nodeadm install, 1.N or 1.N.P (default 1.31)"},
+	{S_K8S_VERSION, "k8s-version", "VER", SF_LIST | SF_COMMA, {"K8S_VERSION"},
+	 "Kubernetes version for nodeadm install, 1.N or 1.N.P (default 1.31); a comma list builds one image per version from one install"},
 	{S_CREDENTIAL_PROVIDER, "credential-provider", "P", 0, {"CREDENTIAL_PROVIDER"},
 	 "ssm|iam-ra (iam is accepted; default ssm)"},
 	{S_CONTAINERD_SOURCE, "containerd-source", "SRC", 0, {0},
@@ -122,6 +123,10 @@ static const struct setting settings[S__COUNT] = {
 	 "user-mode networking without outbound traffic (air-gapped builds, tests)"},
 	{S_GUEST_FORWARD, "guest-forward", "IP:PORT=127.0.0.1:PORT", SF_LIST, {0},
 	 "let the guest reach a local server: connections to IP:PORT go to 127.0.0.1:PORT, repeatable"},
+	{S_NO_CACHE, "no-cache", NULL, SF_BOOL, {0},
+	 "install from scratch and store nothing: no cached installed base (hnbuild cache list)"},
+	{S_RESUME, "resume", NULL, SF_BOOL, {0},
+	 "after a failed build: continue from the last stage that completed (an installed base in the cache)"},
 };
 
 /* A value as given, with where it came from. */
@@ -586,12 +591,30 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 		}
 		break;
 	}
-	case S_K8S_VERSION:
-		if (!k8s_version_valid(v))
-			PROBLEM(ctx, rv, "'%s' is not a Kubernetes version (expected 1.N or 1.N.P, e.g. 1.31)", v);
-		else
-			str_set(&s->k8s_version, v[0] == 'v' ? v + 1 : v);
+	case S_K8S_VERSION: {
+		char **list = NULL;
+		for (size_t i = 0; rv->values[i]; i++) {
+			_cleanup_free_ char *copy = xstrdup(rv->values[i]);
+			char *save = NULL;
+			for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				tok += strspn(tok, " ");
+				tok[strcspn(tok, " ")] = '\0';
+				const char *ver = tok[0] == 'v' ? tok + 1 : tok;
+				if (!k8s_version_valid(tok))
+					PROBLEM(ctx, rv, "'%s' is not a Kubernetes version (expected 1.N or 1.N.P, e.g. 1.31)", tok);
+				else if (strv_contains(list, ver))
+					PROBLEM(ctx, rv, "Kubernetes version %s is listed twice", ver);
+				else
+					strv_push(&list, ver);
+			}
+		}
+		if (list) {
+			str_set(&s->k8s_version, list[0]);
+			strv_free(s->k8s_versions);
+			s->k8s_versions = list;
+		}
 		break;
+	}
 	case S_CREDENTIAL_PROVIDER:
 		if (!strcasecmp(v, "ssm"))
 			s->credential_provider = CRED_SSM;
@@ -798,6 +821,8 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 	case S_VSPHERE_INSECURE: s->vsphere.insecure = b; break;
 	case S_FORCE: s->vsphere.force = b; break;
 	case S_RESTRICT_NETWORK: s->restrict_network = b; break;
+	case S_NO_CACHE: s->no_cache = b; break;
+	case S_RESUME: s->resume = b; break;
 	case S_GUEST_FORWARD:
 		for (size_t i = 0; rv->values[i]; i++) {
 			unsigned a, b2, c, d, port, hport;
@@ -960,7 +985,7 @@ static void spec_fill(struct resolve_ctx *ctx, struct build_spec *s, const struc
 	}
 }
 
-static int spec_copy_into_plan(struct build_plan *plan, struct build_spec *s)
+static void plan_add(struct build_plan *plan, struct build_spec *s)
 {
 	struct build_spec *ns = realloc(plan->specs, (plan->n_specs + 1) * sizeof(*ns));
 	if (!ns)
@@ -968,6 +993,22 @@ static int spec_copy_into_plan(struct build_plan *plan, struct build_spec *s)
 	plan->specs = ns;
 	plan->specs[plan->n_specs++] = *s;
 	memset(s, 0, sizeof(*s));
+}
+
+/* One build per Kubernetes version, in the order given: copies of one
+ * spec, so the installed-base cache makes them share one install. */
+static int spec_copy_into_plan(struct build_plan *plan, struct build_spec *s)
+{
+	char **versions = TAKE_PTR(s->k8s_versions);
+	size_t first = plan->n_specs;
+	plan_add(plan, s);
+	for (size_t i = 1; versions && versions[i]; i++) {
+		struct build_spec c;
+		build_spec_copy(&c, &plan->specs[first]);
+		str_set(&c.k8s_version, versions[i]);
+		plan_add(plan, &c);
+	}
+	strv_free(versions);
 	return 0;
 }
 
@@ -1117,18 +1158,46 @@ out:
 	return r;
 }
 
+/* Every string a spec owns, for copy and free. */
+#define SPEC_N_STRINGS 33
+static void spec_strings(struct build_spec *s, char **out[SPEC_N_STRINGS])
+{
+	char **strings[SPEC_N_STRINGS] = {
+	    &s->name,		  &s->iso,		    &s->k8s_version,	       &s->region,
+	    &s->nodeadm_version,  &s->nodeadm_url,	    &s->manifest_override,     &s->proxy,
+	    &s->no_proxy,	  &s->output_dir,	    &s->ssh_password,	       &s->rh_username,
+	    &s->rh_password,	  &s->rh_org,		    &s->rh_activation_key,     &s->autoinstall_file,
+	    &s->kickstart_file,	  &s->libvirt_uri,	    &s->network,	       &s->vmx_version,
+	    &s->sign_key,	  &s->sign_cert,	    &s->vsphere.server,	       &s->vsphere.user,
+	    &s->vsphere.password, &s->vsphere.datacenter,   &s->vsphere.cluster,       &s->vsphere.datastore,
+	    &s->vsphere.network,  &s->vsphere.folder,	    &s->vsphere.resource_pool, &s->vsphere.content_library,
+	    &s->vsphere.ca_file,
+	};
+	memcpy(out, strings, sizeof(strings));
+}
+
+void build_spec_copy(struct build_spec *dst, const struct build_spec *src)
+{
+	*dst = *src;
+	char **strings[SPEC_N_STRINGS];
+	spec_strings(dst, strings);
+	for (unsigned i = 0; i < SPEC_N_STRINGS; i++)
+		*strings[i] = xstrdup(*strings[i]);
+	dst->iso_checksum.hex = xstrdup(src->iso_checksum.hex);
+	dst->iso_checksum.file_ref = xstrdup(src->iso_checksum.file_ref);
+	dst->late_commands = strv_copy(src->late_commands);
+	dst->provision_scripts = strv_copy(src->provision_scripts);
+	dst->guest_forwards = strv_copy(src->guest_forwards);
+	dst->k8s_versions = strv_copy(src->k8s_versions);
+}
+
 void build_spec_free(struct build_spec *s)
 {
-	char **strings[] = {&s->name, &s->iso, &s->k8s_version, &s->region, &s->nodeadm_version, &s->nodeadm_url,
-			    &s->manifest_override, &s->proxy, &s->no_proxy, &s->output_dir, &s->ssh_password,
-			    &s->rh_username, &s->rh_password, &s->rh_org, &s->rh_activation_key,
-			    &s->autoinstall_file, &s->kickstart_file, &s->libvirt_uri, &s->network, &s->vmx_version,
-			    &s->sign_key, &s->sign_cert, &s->vsphere.server, &s->vsphere.user, &s->vsphere.password,
-			    &s->vsphere.datacenter, &s->vsphere.cluster, &s->vsphere.datastore, &s->vsphere.network,
-			    &s->vsphere.folder, &s->vsphere.resource_pool, &s->vsphere.content_library,
-			    &s->vsphere.ca_file};
-	for (unsigned i = 0; i < ARRAY_SIZE(strings); i++)
+	char **strings[SPEC_N_STRINGS];
+	spec_strings(s, strings);
+	for (unsigned i = 0; i < SPEC_N_STRINGS; i++)
 		free(*strings[i]);
+	strv_free(s->k8s_versions);
 	checksum_free(&s->iso_checksum);
 	strv_free(s->late_commands);
 	strv_free(s->provision_scripts);

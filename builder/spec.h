@@ -43,6 +43,7 @@ struct build_spec {
 	char *iso;                  /* local path or https URL */
 	struct checksum iso_checksum;
 	char *k8s_version;          /* "1.31" or "1.31.2" */
+	char **k8s_versions;        /* while resolving: the whole --k8s-version list (NULL after) */
 	enum credential_provider credential_provider;
 	enum containerd_source containerd_source; /* DEFAULT: distro on Ubuntu, docker on RHEL */
 	char *region;
@@ -79,6 +80,8 @@ struct build_spec {
 	char *sign_key, *sign_cert; /* OVA signing */
 	bool publish;
 	struct vsphere_settings vsphere;
+	bool no_cache;              /* --no-cache: no installed base from or into the cache */
+	bool resume;                /* --resume: say where the build continues */
 	const char *packer_builder; /* "qemu"/"vsphere-iso"/... when chosen by --only, else NULL */
 };
 
@@ -108,6 +111,8 @@ struct spec_sources {
 int spec_resolve(const struct spec_sources *src, struct build_plan *plan);
 void build_plan_free(struct build_plan *plan);
 void build_spec_free(struct build_spec *spec);
+/* A deep copy of src (every string and list duplicated). */
+void build_spec_copy(struct build_spec *dst, const struct build_spec *src);
 
 /* The resolved spec as YAML with every secret masked as "********". */
 char *spec_describe(const struct build_spec *spec);

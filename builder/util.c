@@ -151,6 +151,8 @@ int parse_duration(const char *s, unsigned *seconds)
 		mult = 60, end++;
 	else if (*end == 'h')
 		mult = 3600, end++;
+	else if (*end == 'd')
+		mult = 86400, end++;
 	if (*end || v * mult > UINT_MAX || v == 0)
 		return -EINVAL;
 	*seconds = (unsigned)(v * mult);

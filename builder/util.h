@@ -22,7 +22,7 @@ bool str_startswith(const char *s, const char *prefix);
 
 /* "20G", "512M", "1T", "4096" (bytes) -> bytes. Returns -EINVAL on junk. */
 int parse_size(const char *s, uint64_t *bytes);
-/* "90m", "2h", "45s", "3600" (seconds) -> seconds. */
+/* "90m", "2h", "7d", "45s", "3600" (seconds) -> seconds. */
 int parse_duration(const char *s, unsigned *seconds);
 /* Decimal integer within [min, max]. */
 int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);

@@ -125,7 +125,8 @@ static int check_params(const struct install_params *p)
 	if (str_empty(p->user) ||
 	    strspn(p->user, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(p->user))
 		return err_usage("kickstart: invalid build user name '%s'", p->user ? p->user : "");
-	if (str_empty(p->public_key) || strpbrk(p->public_key, "\r\n\"\\"))
+	/* No key: the build grants its key offline before the provision boot. */
+	if (p->public_key && (str_empty(p->public_key) || strpbrk(p->public_key, "\r\n\"\\")))
 		return err_usage("kickstart: the build public key is not one authorized_keys line");
 	if (p->password_hash &&
 	    (!str_startswith(p->password_hash, "$") ||
@@ -158,7 +159,7 @@ static int render_ours(const struct install_params *p, char **ks)
 	if (!text)
 		return err_fail(-ENOENT, "Template %s is not built in", TEMPLATE);
 	const struct os_info *o = os_by_id(p->os);
-	_cleanup_free_ char *key = kickstart_quote(p->public_key);
+	_cleanup_free_ char *key = p->public_key ? kickstart_quote(p->public_key) : NULL;
 	_cleanup_free_ char *hash = p->password_hash ? kickstart_quote(p->password_hash) : NULL;
 	_cleanup_strbuf_ struct strbuf append = STRBUF_INIT;
 	sb_init(&append);
@@ -171,12 +172,14 @@ static int render_ours(const struct install_params *p, char **ks)
 	    {"public_key", key},      {"bootloader_append", append_q},
 	    {"post_snippets", post},
 	};
-	const char *flags[4] = {NULL};
+	const char *flags[5] = {NULL};
 	size_t nf = 0;
 	if (p->firmware == FIRMWARE_UEFI)
 		flags[nf++] = "uefi";
 	if (p->password_hash)
 		flags[nf++] = "password";
+	if (p->public_key)
+		flags[nf++] = "key";
 	if (strv_len(p->late_commands))
 		flags[nf++] = "post";
 	return fill_template(text, vars, ARRAY_SIZE(vars), flags, ks);

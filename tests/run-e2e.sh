@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export HNBUILD="$PWD/hnbuild"
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 pass=0 fail=0 failed=""
+# A whole run starts with an empty installed-base cache (tests/e2e/lib.sh).
+[ -n "${E2E_ONLY:-}" ] || rm -rf build/e2e-cache
 for t in tests/e2e/[0-9]*.sh; do
 	[ -e "$t" ] || continue
 	case "$t" in *${E2E_ONLY:-}*) ;; *) continue ;; esac

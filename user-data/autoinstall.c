@@ -340,10 +340,11 @@ static int check_params(const struct install_params *p)
 		return err_usage("autoinstall: firmware must be bios or uefi");
 	if (p->arch == ARCH_ARM64 && p->firmware != FIRMWARE_UEFI)
 		return err_usage("arm64 builds boot UEFI only");
-	if (str_empty(p->user) || str_empty(p->public_key))
-		return err_usage("autoinstall: the build user and its public key are required");
-	if (strpbrk(p->public_key, "\r\n") ||
-	    (!str_startswith(p->public_key, "ssh-") && !str_startswith(p->public_key, "ecdsa-")))
+	if (str_empty(p->user))
+		return err_usage("autoinstall: the build user is required");
+	/* No key: the build grants its key offline before the provision boot. */
+	if (p->public_key && (strpbrk(p->public_key, "\r\n") || (!str_startswith(p->public_key, "ssh-") &&
+								     !str_startswith(p->public_key, "ecdsa-"))))
 		return err_usage("autoinstall: the build public key is not one authorized_keys line");
 	if (p->password_hash && !str_startswith(p->password_hash, "$"))
 		return err_usage("autoinstall: the password must be a crypt(3) hash, never plain text");

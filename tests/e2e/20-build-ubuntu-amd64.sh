@@ -4,9 +4,10 @@
 # mirror, proxy, a provision script), generalize, export all three formats,
 # publish the OVA to vcsim as a template (`build --publish`).
 # Proves the tracker, proxy drop-ins, digests, hygiene, the template's disk,
-# and that no secret canary (SSH password, activation code, vCenter
-# password) reaches the image bytes, the build log or any process's argv.
-# Leaves the image in build/e2e-images/ubuntu24-amd64 for later tests.
+# and that no secret canary (activation code, vCenter password) reaches the
+# image bytes, the build log, any process's argv or the installed-base cache.
+# Leaves the image in build/e2e-images/ubuntu24-amd64 and the installed base
+# in the shared cache ($SHARED_CACHE) for later tests.
 . "$(dirname "$0")/lib.sh"
 
 start_nodeadm_server
@@ -14,7 +15,6 @@ OUT=$IMAGES/ubuntu24-amd64
 rm -rf "$OUT"
 BASE=$OUT/eks-hybrid-ubuntu24-amd64-k8s1.30
 
-CANARY_PW="Ssh-Canary-Pw-5f1e9c"
 CANARY_VS="Vs-Canary-Pw-$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')"
 
 say "starting vcsim (the vCenter that --publish imports into)"
@@ -35,7 +35,7 @@ echo "script-fs=\$(stat -f -c %T "\$0")" >> /etc/hnbuild-test/provisioned
 EOS
 
 say "building (hnbuild build --os ubuntu24 --arch amd64 --format qcow2,raw,ova)"
-PKR_SSH_PASSWORD=$CANARY_PW VSPHERE_SERVER=$VCSIM_URL VSPHERE_USER=$VCSIM_USER VSPHERE_PASSWORD=$CANARY_VS \
+XDG_CACHE_HOME=$SHARED_CACHE VSPHERE_SERVER=$VCSIM_URL VSPHERE_USER=$VCSIM_USER VSPHERE_PASSWORD=$CANARY_VS \
 	VSPHERE_DATACENTER=DC0 VSPHERE_CLUSTER=DC0_C0 VSPHERE_DATASTORE=LocalDS_0 VSPHERE_NETWORK=DC0_DVPG0 \
 	VSPHERE_OUTPUT_FOLDER=Templates run_build "$T/build.out" --os ubuntu24 --arch amd64 \
 	$(iso_flags ubuntu24 amd64) $(test_build_flags) --nodeadm-url "$NODEADM_URL" --k8s-version 1.30 \
@@ -44,6 +44,8 @@ PKR_SSH_PASSWORD=$CANARY_PW VSPHERE_SERVER=$VCSIM_URL VSPHERE_USER=$VCSIM_USER V
 	--publish --vsphere-ca-file "$VCSIM_CA" || die "build failed with exit $?"
 say "build done"
 check_outputs "$BASE" qcow2 raw ova
+grep -q "install: stored the installed base in the cache" "$T/build.out" || die "the installed base was not cached"
+grep -q "provision: granted the build key to 'hnbuild' offline" "$T/build.out" || die "the build key was not granted offline"
 
 say "the build log holds the whole install console: the kernel's first line to the installer's last"
 LOG=$BASE.build.log
@@ -80,7 +82,12 @@ grep -qx "script-fs=tmpfs" "$T/provisioned" ||
 
 say "hygiene and secret canaries (image bytes, build log, argv)"
 check_clean "$BASE.qcow2"
-check_canaries "$BASE.raw" "$T/build.out" "$OUT"/*.build.log -- "$CANARY_PW" "$CANARY_ACT" "$CANARY_VS"
+check_canaries "$BASE.raw" "$T/build.out" "$OUT"/*.build.log -- "$CANARY_ACT" "$CANARY_VS"
+for c in "$CANARY_ACT" "$CANARY_VS"; do
+	grep -a -r -q -- "$c" "$SHARED_CACHE" && die "canary $c found in the installed-base cache"
+done
+# No build credential in the cached base: the key was granted to the overlay.
+grep -a -r -q "hnbuild-build" "$SHARED_CACHE/hnbuild/bases" && die "a build key reached the cached base"
 no_domains
 no_temp_files
 say "PASS"

@@ -2,8 +2,10 @@
 # 21-build-rhel-amd64-bios.sh — hnbuild end to end on the RHEL-like 9
 # amd64 fixture with BIOS firmware: kickstart install, RHSM register and
 # unregister (fake subscription-manager), nodeadm install with RHEL's
-# defaults, generalize, qcow2. RH_PASSWORD is a canary that must reach
-# nothing: not the image bytes, the log, or any process's argv.
+# defaults, generalize, qcow2. RH_PASSWORD and the build user's password
+# (PKR_SSH_PASSWORD, which keeps the installed base out of the cache: its
+# hash is in the install data) are canaries that must reach nothing: not the
+# image bytes, the log, any process's argv or the cache.
 . "$(dirname "$0")/lib.sh"
 
 start_nodeadm_server
@@ -11,20 +13,25 @@ OUT=$IMAGES/rhel9-amd64
 rm -rf "$OUT"
 BASE=$OUT/eks-hybrid-rhel9-amd64-k8s1.31
 CANARY_RH="Rh-Canary-Pw-3a9d1b"
+CANARY_PW="Ssh-Canary-Pw-5f1e9c"
 
 say "building (hnbuild build --os rhel9 --arch amd64 --firmware bios)"
-RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/build.out" --os rhel9 --arch amd64 \
+PKR_SSH_PASSWORD=$CANARY_PW RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/build.out" --os rhel9 --arch amd64 \
 	$(iso_flags rhel9 amd64) $(test_build_flags) --firmware bios --nodeadm-url "$NODEADM_URL" \
 	--format qcow2,raw --output-dir "$OUT" || die "build failed with exit $?"
 say "build done"
 check_outputs "$BASE" qcow2 raw
+grep -q "cache: no installed base from or into the cache: the install data hold the build user's password hash" \
+	"$T/build.out" || die "a build with PKR_SSH_PASSWORD did not keep out of the cache"
+[ -e "$XDG_CACHE_HOME/hnbuild/bases" ] && ls "$XDG_CACHE_HOME/hnbuild/bases" | grep -q . &&
+	die "a build with PKR_SSH_PASSWORD stored an installed base"
 grep -q "subscription-manager register" "$T/build.out" || die "no RHSM registration step"
 grep -q "subscription-manager unregister" "$T/build.out" || die "no RHSM unregistration step"
 check_tracker "$BASE.qcow2" "kubernetes=1.31" "credential_provider=ssm" "containerd_source=docker" "os=rhel"
 guest_ls "$BASE.qcow2" /etc/pki/consumer | grep -q . && die "an RHSM identity is left in the image"
 guest_file "$BASE.qcow2" /etc/fstab | grep -qw swap && die "swap in /etc/fstab (nodeadm init refuses swap)"
 check_clean "$BASE.qcow2"
-check_canaries "$BASE.raw" "$T/build.out" "$OUT"/*.build.log -- "$CANARY_RH"
+check_canaries "$BASE.raw" "$T/build.out" "$OUT"/*.build.log -- "$CANARY_RH" "$CANARY_PW"
 no_domains
 no_temp_files
 say "PASS"

@@ -14,6 +14,10 @@ export TMPDIR=$T/tmp                   # every temp file hnbuild makes lands her
 mkdir -p "$TMPDIR" "$IMAGES"
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 export XDG_CACHE_HOME=$T/cache
+# The installed-base cache that tests share (20 stores the ubuntu24 amd64
+# base, 26 builds on it): XDG_CACHE_HOME=$SHARED_CACHE for those builds.
+# run-e2e.sh empties it before a whole run.
+SHARED_CACHE=$ROOT/build/e2e-cache
 T0=$(date +%s)
 SERVER_PID=""
 CHILD_PIDS=""      # the one foreground helper a test waits for

@@ -147,6 +147,22 @@ START_TEST(golden_ubuntu24_arm64_uefi)
 }
 END_TEST
 
+/* What a build renders: no key (it is granted offline before provision). */
+START_TEST(no_key_no_authorized_keys)
+{
+	struct install_params p = base_params(OS_UBUNTU24, ARCH_AMD64, FIRMWARE_UEFI);
+	p.public_key = NULL;
+	char *ud = NULL, *md = NULL;
+	ck_assert_int_eq(autoinstall_render(&p, &ud, &md), 0);
+	ck_assert_int_eq(schema_check(ud), 0);
+	ck_assert_ptr_null(strstr(ud, "ssh-ed25519"));
+	ck_assert_int_eq(yaml_expect(ud, "not d[\"autoinstall\"][\"user-data\"][\"users\"][0].get(\"ssh_authorized_keys\")"), 0);
+	ck_assert_int_eq(yaml_expect(ud, "d[\"autoinstall\"][\"user-data\"][\"users\"][0][\"lock_passwd\"] is True"), 0);
+	free(ud);
+	free(md);
+}
+END_TEST
+
 START_TEST(ubuntu20_has_no_apt_fallback)
 {
 	struct install_params p = base_params(OS_UBUNTU20, ARCH_AMD64, FIRMWARE_BIOS);
@@ -311,6 +327,7 @@ int main(void)
 	tcase_add_test(tc, golden_ubuntu24_amd64_uefi_key_only);
 	tcase_add_test(tc, golden_ubuntu22_amd64_bios_password_and_late_commands);
 	tcase_add_test(tc, golden_ubuntu24_arm64_uefi);
+	tcase_add_test(tc, no_key_no_authorized_keys);
 	tcase_add_test(tc, ubuntu20_has_no_apt_fallback);
 	tcase_add_test(tc, values_are_escaped_by_libyaml);
 	tcase_add_test(tc, user_file_verbatim_wrapped_and_bad);

@@ -40,6 +40,47 @@ static long long size_before, size_after;
 static int canary_in_raw;
 static struct readback a, b;
 
+/* The build's SSH access: granted (A: sshd_config includes sshd_config.d;
+ * B: RHEL 8 style, no include, SELinux on), then removed by generalize. */
+#define INCLUDE_CONFIG "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\n"
+#define NEW_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGrantedOfflineForTheProvisionBoot0123456 hnbuild-build"
+struct access_seen {
+	int rc;
+	char *dropin, *keys, *config, *label;
+	char *config_after;
+	bool dropin_after, keys_dir_after;
+};
+static struct access_seen acc_a, acc_b;
+static char *rd(guestfs_h *g, const char *path);
+
+static void grant_and_read(guestfs_h *g, struct access_seen *s)
+{
+	s->rc = generalize_grant_access(g, "hnbuild", NEW_KEY);
+	if (s->rc < 0)
+		fprintf(stderr, "grant: %s\n", err_message());
+	s->dropin = rd(g, GENERALIZE_ACCESS_DROPIN);
+	s->keys = rd(g, GENERALIZE_ACCESS_KEYS "/hnbuild");
+	s->config = rd(g, "/etc/ssh/sshd_config");
+	size_t n = 0;
+	s->label = guestfs_getxattr(g, GENERALIZE_ACCESS_KEYS "/hnbuild", "security.selinux", &n);
+}
+
+static void read_after(guestfs_h *g, struct access_seen *s)
+{
+	s->config_after = rd(g, "/etc/ssh/sshd_config");
+	s->dropin_after = guestimg_exists(g, GENERALIZE_ACCESS_DROPIN);
+	s->keys_dir_after = guestimg_exists(g, GENERALIZE_ACCESS_KEYS);
+}
+
+static void access_free(struct access_seen *s)
+{
+	free(s->dropin);
+	free(s->keys);
+	free(s->config);
+	free(s->label);
+	free(s->config_after);
+}
+
 static char *rd(guestfs_h *g, const char *path)
 {
 	char *data = NULL;
@@ -162,6 +203,13 @@ static void prepare(void)
 	fake_need(fake_run(cp) == 0, "cp", NULL);
 	size_before = converted_size(disk_a, "qcow2", "before.qcow2");
 
+	struct guestimg_open_params rw_a = {.disk = disk_a, .format = "qcow2"};
+	guestfs_h *ga = NULL;
+	fake_need(guestimg_open(&rw_a, &ga) == 0, "open a", NULL);
+	fake_write(ga, "/etc/ssh/sshd_config", INCLUDE_CONFIG);
+	grant_and_read(ga, &acc_a);
+	fake_need(guestimg_close(ga) == 0, "close a", NULL);
+
 	/* A: the build's call, removing the user, zeroing free space */
 	struct generalize_params p = {.disk = disk_a,
 				      .format = "qcow2",
@@ -192,6 +240,7 @@ static void prepare(void)
 	rc_open_a = guestimg_open(&ro, &h);
 	if (rc_open_a == 0) {
 		read_back(h, &a);
+		read_after(h, &acc_a);
 		guestimg_close(h);
 	}
 	size_after = converted_size(disk_a, "qcow2", "after.qcow2");
@@ -201,9 +250,11 @@ static void prepare(void)
 	struct guestimg_open_params rw = {.disk = disk_b, .format = "qcow2"};
 	fake_need(guestimg_open(&rw, &h) == 0, "open b", NULL);
 	fake_write(h, "/etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n");
+	grant_and_read(h, &acc_b);
 	struct generalize_params pb = {.build_user = NULL, .remove_build_user = false, .family = FAMILY_RHEL};
 	rc_b = generalize_guest(h, &pb);
 	read_back(h, &b);
+	read_after(h, &acc_b);
 	fake_need(guestimg_close(h) == 0, "close b", NULL);
 }
 
@@ -339,6 +390,33 @@ START_TEST(kept_build_user_is_locked)
 }
 END_TEST
 
+START_TEST(build_access_granted_then_removed)
+{
+	/* A: a drop-in that sshd reads first, the key in a root-owned file */
+	ck_assert_int_eq(acc_a.rc, 0);
+	ck_assert_ptr_nonnull(acc_a.dropin);
+	ck_assert_str_eq(acc_a.dropin, "AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 "
+				       "/etc/ssh/authorized_keys/%u\n");
+	ck_assert_str_eq(acc_a.keys, NEW_KEY "\n");
+	ck_assert_str_eq(acc_a.config, INCLUDE_CONFIG);
+	ck_assert_ptr_null(acc_a.label); /* no SELinux in A */
+	ck_assert(!acc_a.dropin_after);
+	ck_assert(!acc_a.keys_dir_after);
+	ck_assert_str_eq(acc_a.config_after, INCLUDE_CONFIG);
+	/* B: no include: a marked block first in sshd_config, labelled files */
+	ck_assert_int_eq(acc_b.rc, 0);
+	ck_assert_ptr_null(acc_b.dropin);
+	ck_assert_ptr_nonnull(acc_b.config);
+	ck_assert(strncmp(acc_b.config, GENERALIZE_ACCESS_BEGIN "\nAuthorizedKeysFile ", 
+			  strlen(GENERALIZE_ACCESS_BEGIN) + 20) == 0);
+	ck_assert_ptr_nonnull(strstr(acc_b.config, GENERALIZE_ACCESS_END "\nPasswordAuthentication no\n"));
+	ck_assert_ptr_nonnull(acc_b.label);
+	ck_assert_str_eq(acc_b.label, "system_u:object_r:etc_t:s0");
+	ck_assert_str_eq(acc_b.config_after, "PasswordAuthentication no\n");
+	ck_assert(!acc_b.keys_dir_after);
+}
+END_TEST
+
 int main(void)
 {
 	prepare();
@@ -354,8 +432,11 @@ int main(void)
 	tcase_add_test(tc, what_must_stay_stays);
 	tcase_add_test(tc, free_space_zeroed);
 	tcase_add_test(tc, kept_build_user_is_locked);
+	tcase_add_test(tc, build_access_granted_then_removed);
 	suite_add_tcase(s, tc);
 	int failed = unit_run(s);
+	access_free(&acc_a);
+	access_free(&acc_b);
 	readback_free(&a);
 	readback_free(&b);
 	free(msg_missing);

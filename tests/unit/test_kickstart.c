@@ -92,6 +92,19 @@ START_TEST(golden_rhel9_arm64_uefi)
 }
 END_TEST
 
+/* What a build renders: no key (it is granted offline before provision). */
+START_TEST(no_key_no_sshkey_line)
+{
+	struct install_params p = base_params(OS_RHEL9, ARCH_AMD64, FIRMWARE_UEFI);
+	p.public_key = NULL;
+	char *ks = NULL;
+	ck_assert_int_eq(kickstart_render(&p, &ks), 0);
+	ck_assert_ptr_null(strstr(ks, "sshkey"));
+	ck_assert(has_line(ks, "user --name=hnbuild --groups=wheel --lock"));
+	free(ks);
+}
+END_TEST
+
 START_TEST(quoting_and_bad_values)
 {
 	char *q = kickstart_quote("a \"b\" \\ # c");
@@ -205,6 +218,7 @@ int main(void)
 	tcase_add_test(tc, golden_rhel9_amd64_uefi_key_only);
 	tcase_add_test(tc, golden_rhel8_amd64_bios_password_and_post);
 	tcase_add_test(tc, golden_rhel9_arm64_uefi);
+	tcase_add_test(tc, no_key_no_sshkey_line);
 	tcase_add_test(tc, quoting_and_bad_values);
 	tcase_add_test(tc, user_kickstart_file);
 	tcase_add_test(tc, oemdrv_seed_and_cmdline);

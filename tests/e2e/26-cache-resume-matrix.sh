@@ -1,0 +1,99 @@
+#!/bin/sh
+# 26-cache-resume-matrix.sh — the installed-base cache end to end, on the
+# base that 20-build-ubuntu-amd64.sh stored in the suite's cache:
+#  1. a build whose provisioning fails (a nodeadm mirror serving a nodeadm
+#     that exits 1) reuses the cached base (no install), fails with exit 1
+#     naming the step and its output, and leaves no VM, temp file or image;
+#  2. the same build with --resume and --k8s-version 1.30,1.31,1.32 and the
+#     right nodeadm says where it resumes and makes three images from the one
+#     install, each with its own Kubernetes version; the cached base's bytes
+#     are unchanged and hold no canary (a proxy password);
+#  3. validate names the key (cached), and any change of a key input (disk
+#     size, firmware, install data, arch) is a miss;
+#  4. `cache list` shows the base; `cache prune --older-than 1d` keeps it,
+#     `cache prune` removes it.
+# Without 20's base (run alone), step 1 installs it first.
+. "$(dirname "$0")/lib.sh"
+export XDG_CACHE_HOME=$SHARED_CACHE
+BASES=$SHARED_CACHE/hnbuild/bases
+
+start_nodeadm_server
+# A mirror whose nodeadm fails every command, with a matching digest.
+mkdir -p "$T/www/failing"
+sed 's/^if \[ "${FAKE_NODEADM_FAIL:-0}" = 1 \]/if true/' "$ROOT/tests/fixtures/nodeadm/nodeadm" > "$T/www/failing/nodeadm"
+grep -q '^if true' "$T/www/failing/nodeadm" || die "cannot make the failing nodeadm"
+(cd "$T/www/failing" && sha256sum nodeadm > nodeadm.sha256)
+
+OUT=$T/out
+FLAGS="--os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags)"
+# shellcheck disable=SC2086
+say "validate: the key 20 stored"
+expect_rc 0 "$HNBUILD" validate $FLAGS
+grep -o 'installed-base: .*' "$T/out" > "$T/key"
+KEY=$(sed -n 's/^installed-base: \([0-9a-f]\{64\}\) .*/\1/p' "$T/key")
+[ -n "$KEY" ] || { cat "$T/key"; die "validate printed no installed-base key"; }
+cat "$T/key"
+
+say "1. provisioning fails on a cached base"
+# shellcheck disable=SC2086
+run_build "$T/fail.out" $FLAGS --nodeadm-url "http://127.0.0.1:$SERVER_PORT/failing/nodeadm" --output-dir "$OUT"
+rc=$?
+[ $rc = 1 ] || die "expected exit 1, got $rc"
+grep -q "provision step 'nodeadm install' failed with exit status 1" "$T/fail.out" || die "the failing step is not named"
+grep -q "nodeadm install |" "$T/fail.out" || die "the step's output is not shown"
+ls "$OUT"/*.qcow2 2>/dev/null && die "a failed build left an image"
+[ -s "$BASES/$KEY/disk.qcow2" ] || die "no cached base $KEY after the failed build"
+no_domains
+BASE_SUM=$(sha256sum "$BASES/$KEY/disk.qcow2" | cut -d' ' -f1)
+
+say "2. --resume with a three-version matrix"
+CANARY_PROXY="Proxy-Canary-Pw-$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')"
+# shellcheck disable=SC2086
+run_build "$T/resume.out" $FLAGS --nodeadm-url "$NODEADM_URL" --resume --k8s-version 1.30,1.31,1.32 \
+	--proxy "http://builder:$CANARY_PROXY@proxy.example.internal:3128" --output-dir "$OUT" ||
+	die "the resumed build failed with exit $?"
+grep -q "resume: the install is done (cached base ${KEY%"${KEY#????????????????}"}); continuing with provision" "$T/resume.out" ||
+	die "the resumed build does not say where it resumes"
+[ "$(grep -c "install: cached base ${KEY%"${KEY#????????????????}"}" "$T/resume.out")" = 3 ] ||
+	die "the three builds did not all use the cached base"
+grep -q "installer powered off\|booting Ubuntu-Server" "$T/resume.out" && die "the resumed build installed again"
+for v in 1.30 1.31 1.32; do
+	img=$OUT/eks-hybrid-ubuntu24-amd64-k8s$v
+	check_outputs "$img" qcow2
+	check_tracker "$img.qcow2" "kubernetes=$v"
+	qemu-img info "$img.qcow2" | grep -q '^backing file' && die "image $v still refers to the cached base"
+done
+check_clean "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2"
+[ "$(sha256sum "$BASES/$KEY/disk.qcow2" | cut -d' ' -f1)" = "$BASE_SUM" ] || die "the cached base changed"
+grep -a -r -q -- "$CANARY_PROXY" "$SHARED_CACHE" && die "the proxy password reached the cache"
+grep -q -- "$CANARY_PROXY" "$T/resume.out" "$OUT"/*.build.log && die "the proxy password reached the build output/log"
+no_domains
+
+say "3. validate: the same inputs hit, a changed input misses"
+# shellcheck disable=SC2086
+expect_rc 0 "$HNBUILD" validate $FLAGS --k8s-version 1.29
+expect_out "installed-base: $KEY  # cached"
+for change in "--disk-size 5G" "--firmware bios" "--late-command true"; do
+	# shellcheck disable=SC2086
+	expect_rc 0 "$HNBUILD" validate $FLAGS $change
+	grep -q "installed-base: [0-9a-f]\{64\}  # not cached" "$T/out" || { cat "$T/out"; die "$change: not a miss"; }
+	grep -q "$KEY" "$T/out" && die "$change: the key did not change"
+done
+expect_rc 0 "$HNBUILD" validate --os ubuntu24 --arch arm64 $(iso_flags ubuntu24 arm64) $(test_build_flags)
+grep -q "installed-base: [0-9a-f]\{64\}  # not cached" "$T/out" || { cat "$T/out"; die "arm64: not a miss"; }
+expect_rc 0 "$HNBUILD" validate $FLAGS --no-cache
+expect_out "installed-base: off  # --no-cache"
+
+say "4. cache list and prune"
+expect_rc 0 "$HNBUILD" cache list
+expect_out "${KEY%"${KEY#????????????????}"} ubuntu24"
+expect_rc 0 "$HNBUILD" cache prune --older-than 1d
+expect_out "removed 0 installed bases"
+[ -s "$BASES/$KEY/disk.qcow2" ] || die "prune --older-than 1d removed a base used just now"
+expect_rc 2 "$HNBUILD" cache prune --max-size lots
+expect_rc 0 "$HNBUILD" cache prune
+expect_out "removed 1 installed base "
+[ -e "$BASES/$KEY" ] && die "prune left the base"
+[ "$(stat -c %a "$BASES")" = 700 ] || die "the cache directory is not private"
+no_temp_files
+say "PASS"
