@@ -109,6 +109,9 @@ demo: deps
 
 bench: deps hnbuild
 	sh tests/bench/run.sh
+	sh tools/services.sh
+	$(MAKE) fixtures
+	sh tests/bench/cache.sh
 
 install: hnbuild
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/hnbuild/examples

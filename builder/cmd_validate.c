@@ -7,6 +7,7 @@
 #include "build.h"
 #include "commands.h"
 #include "err.h"
+#include "log.h"
 #include "spec.h"
 #include "strbuf.h"
 
@@ -70,7 +71,9 @@ int cmd_validate(int argc, char **argv)
 	struct build_env env = {0};
 	for (unsigned i = 0; i < plan.n_specs; i++) {
 		char *d = spec_describe(&plan.specs[i]);
-		fputs(d, stdout);
+		char *red = log_redact(d); /* a proxy URL's password */
+		fputs(red, stdout);
+		free(red);
 		free(d);
 		char *cache = NULL;
 		if (build_describe_cache(&plan.specs[i], &env, &cache) < 0) {

@@ -297,7 +297,7 @@ static void scan_build_user(guestfs_h *g, const char *user, struct hygiene_findi
 static void check_access_line(const char *line, void *vctx)
 {
 	struct user_ctx *c = vctx;
-	if (!strcmp(line, GENERALIZE_ACCESS_BEGIN) || strstr(line, GENERALIZE_ACCESS_KEYS "/%u"))
+	if (line[strspn(line, " \t")] != '#' && strstr(line, GENERALIZE_ACCESS_KEYS "/%u"))
 		add_finding(c->out, c->n, c->file, "the build's SSH access setting is still in sshd_config");
 }
 

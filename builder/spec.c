@@ -596,6 +596,9 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 		for (size_t i = 0; rv->values[i]; i++) {
 			_cleanup_free_ char *copy = xstrdup(rv->values[i]);
 			char *save = NULL;
+			if (!strpbrk(rv->values[i], "0123456789"))
+				PROBLEM(ctx, rv, "'%s' is not a Kubernetes version (expected 1.N or 1.N.P, e.g. 1.31)",
+					rv->values[i]);
 			for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 				tok += strspn(tok, " ");
 				tok[strcspn(tok, " ")] = '\0';
@@ -659,12 +662,24 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 			str_set(&s->manifest_override, v);
 		break;
 	case S_PRIVATE_MODE: s->private_mode = b; break;
-	case S_PROXY:
+	case S_PROXY: {
+		/* A password in the URL (http://user:PASSWORD@host:port) is a secret. */
+		const char *auth = strstr(v, "://");
+		const char *at = auth ? strchr(auth + 3, '@') : NULL;
+		const char *colon = at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
+		if (colon) {
+			_cleanup_free_ char *pw = strndup(colon + 1, (size_t)(at - colon - 1));
+			if (strlen(pw) < 4)
+				PROBLEM(ctx, rv, "a proxy password of fewer than 4 characters is refused");
+			else
+				log_add_secret(pw);
+		}
 		if (!str_startswith(v, "http://") && !str_startswith(v, "https://"))
 			PROBLEM(ctx, rv, "'%s' is not a proxy URL (http://host:port)", v);
 		else
 			str_set(&s->proxy, v);
 		break;
+	}
 	case S_NO_PROXY: str_set(&s->no_proxy, v); break;
 	case S_OUTPUT_DIR: str_set(&s->output_dir, v); break;
 	case S_NAME: {
@@ -895,6 +910,9 @@ static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const stru
 	if (rhv && os->family == FAMILY_RHEL && strcmp(rhv->values[0], os->release))
 		problemf(ctx->problems, "%s: RHEL_VERSION %s conflicts with --os %s", rhv->origin, rhv->values[0],
 			 os->name);
+
+	if (s->resume && s->no_cache)
+		problemf(ctx->problems, "%s%s--resume continues from the installed-base cache: drop --no-cache", where, sep);
 
 	if (!s->iso) {
 		if (os->default_iso_url && s->arch == ARCH_AMD64) {

@@ -24,7 +24,7 @@ sed 's/^if \[ "${FAKE_NODEADM_FAIL:-0}" = 1 \]/if true/' "$ROOT/tests/fixtures/n
 grep -q '^if true' "$T/www/failing/nodeadm" || die "cannot make the failing nodeadm"
 (cd "$T/www/failing" && sha256sum nodeadm > nodeadm.sha256)
 
-OUT=$T/out
+OUT=$T/images
 FLAGS="--os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags)"
 # shellcheck disable=SC2086
 say "validate: the key 20 stored"
@@ -49,8 +49,8 @@ BASE_SUM=$(sha256sum "$BASES/$KEY/disk.qcow2" | cut -d' ' -f1)
 say "2. --resume with a three-version matrix"
 CANARY_PROXY="Proxy-Canary-Pw-$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')"
 # shellcheck disable=SC2086
-run_build "$T/resume.out" $FLAGS --nodeadm-url "$NODEADM_URL" --resume --k8s-version 1.30,1.31,1.32 \
-	--proxy "http://builder:$CANARY_PROXY@proxy.example.internal:3128" --output-dir "$OUT" ||
+HNBUILD_PROXY="http://builder:$CANARY_PROXY@proxy.example.internal:3128" run_build "$T/resume.out" $FLAGS \
+	--nodeadm-url "$NODEADM_URL" --resume --k8s-version 1.30,1.31,1.32 --output-dir "$OUT" ||
 	die "the resumed build failed with exit $?"
 grep -q "resume: the install is done (cached base ${KEY%"${KEY#????????????????}"}); continuing with provision" "$T/resume.out" ||
 	die "the resumed build does not say where it resumes"
@@ -67,6 +67,7 @@ check_clean "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2"
 [ "$(sha256sum "$BASES/$KEY/disk.qcow2" | cut -d' ' -f1)" = "$BASE_SUM" ] || die "the cached base changed"
 grep -a -r -q -- "$CANARY_PROXY" "$SHARED_CACHE" && die "the proxy password reached the cache"
 grep -q -- "$CANARY_PROXY" "$T/resume.out" "$OUT"/*.build.log && die "the proxy password reached the build output/log"
+grep -q -- "$CANARY_PROXY" "$T/argv" && die "the proxy password reached a process's argv"
 no_domains
 
 say "3. validate: the same inputs hit, a changed input misses"

@@ -54,6 +54,11 @@ static void prepare(void)
 	disk = fake_path(dir, "fake.qcow2");
 	guestfs_h *g = fake_new_disk(disk, 256);
 	fake_plant(g);
+	/* the build's SSH access, as generalize_grant_access leaves it */
+	fake_write(g, GENERALIZE_ACCESS_DROPIN, "AuthorizedKeysFile /etc/ssh/authorized_keys/%u\n");
+	fake_write(g, "/etc/ssh/sshd_config",
+		   GENERALIZE_ACCESS_BEGIN "\nAuthorizedKeysFile /etc/ssh/authorized_keys/%u\n" GENERALIZE_ACCESS_END
+					   "\nPasswordAuthentication no\n");
 	do_scan(g, &before);
 	struct generalize_params p = {.disk = disk,
 				      .format = "qcow2",
@@ -129,6 +134,8 @@ START_TEST(every_planted_item_is_found)
 	    {"/home/hnbuild/.ssh/authorized_keys", "build's SSH key"},
 	    {"/home/ops/.ssh/authorized_keys", "build's SSH key"},
 	    {"/root/.ssh/authorized_keys", "build's SSH key"},
+	    {GENERALIZE_ACCESS_DROPIN, "build's sshd setting"},
+	    {"/etc/ssh/sshd_config", "SSH access setting"},
 	};
 	ck_assert_int_eq(before.rc, 0);
 	for (size_t i = 0; i < ARRAY_SIZE(expected); i++)

@@ -183,6 +183,44 @@ START_TEST(env_errors_name_the_variable)
 }
 END_TEST
 
+/* A version list is one build per version, in order, each a full copy. */
+START_TEST(k8s_version_matrix)
+{
+	char *file = tmp_yaml("targets:\n  - os: ubuntu22\n    k8s-version: [\"1.29\", \"1.30\"]\n  - os: ubuntu24\n");
+	const char *args[] = {"--config", file, "--late-command", "echo x", NULL};
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, args, NULL), 0);
+	ck_assert_uint_eq(plan.n_specs, 3);
+	ck_assert_int_eq(plan.specs[0].os, OS_UBUNTU22);
+	ck_assert_str_eq(plan.specs[0].k8s_version, "1.29");
+	ck_assert_str_eq(plan.specs[1].k8s_version, "1.30");
+	ck_assert_int_eq(plan.specs[1].os, OS_UBUNTU22);
+	ck_assert_str_eq(plan.specs[1].late_commands[0], "echo x");
+	ck_assert_ptr_ne(plan.specs[1].late_commands, plan.specs[0].late_commands);
+	ck_assert_ptr_ne(plan.specs[1].name, plan.specs[0].name);
+	ck_assert_int_eq(plan.specs[2].os, OS_UBUNTU24);
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_ptr_null(plan.specs[i].k8s_versions);
+	build_plan_free(&plan);
+	unlink(file);
+	free(file);
+
+	const char *flags[] = {"--k8s-version", "1.30, v1.31", "--k8s-version", "1.32", NULL};
+	ck_assert_int_eq(resolve(&plan, flags, NULL), 0);
+	ck_assert_uint_eq(plan.n_specs, 3);
+	ck_assert_str_eq(plan.specs[0].k8s_version, "1.30");
+	ck_assert_str_eq(plan.specs[1].k8s_version, "1.31");
+	ck_assert_str_eq(plan.specs[2].k8s_version, "1.32");
+	build_plan_free(&plan);
+	const char *twice[] = {"--k8s-version", "1.30,1.30", NULL};
+	ck_assert_int_lt(resolve(&plan, twice, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "1.30 is listed twice"));
+	const char *resume[] = {"--resume", "--no-cache", NULL};
+	ck_assert_int_lt(resolve(&plan, resume, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "drop --no-cache"));
+}
+END_TEST
+
 START_TEST(k8s_versions_not_frozen)
 {
 	const char *ok[] = {"1.26", "1.33", "1.40", "1.31.2", "v1.32"};
@@ -370,6 +408,17 @@ START_TEST(secrets_never_echoed)
 	ck_assert_int_lt(resolve(&plan, args3, env3), 0);
 	ck_assert_ptr_null(strstr(err_message(), "Ssh-Canary-4412"));
 	err_clear();
+	/* A proxy URL's password is a secret too: redacted from every log line. */
+	const char *env4[] = {"HNBUILD_PROXY=http://me:Proxy-Canary-6630@proxy:3128", NULL};
+	ck_assert_int_eq(resolve(&plan, NULL, env4), 0);
+	char *red = log_redact(plan.specs[0].proxy);
+	ck_assert_str_eq(red, "http://me:********@proxy:3128");
+	free(red);
+	build_plan_free(&plan);
+	const char *env5[] = {"HNBUILD_PROXY=http://me:pw@proxy:3128", NULL};
+	ck_assert_int_lt(resolve(&plan, NULL, env5), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "proxy password of fewer than 4 characters"));
+	err_clear();
 	log_forget_secrets();
 }
 END_TEST
@@ -431,6 +480,7 @@ int main(void)
 	tcase_add_test(tc, all_problems_in_one_run);
 	tcase_add_test(tc, env_errors_name_the_variable);
 	tcase_add_test(tc, k8s_versions_not_frozen);
+	tcase_add_test(tc, k8s_version_matrix);
 	tcase_add_test(tc, rhel_requirements);
 	tcase_add_test(tc, conflicting_flags);
 	tcase_add_test(tc, yaml_unknown_key_and_syntax);
