@@ -32,4 +32,6 @@ for t in tests/e2e/[0-9]*.sh; do
 	fi
 done
 echo "e2e: $pass passed, $fail failed${failed:+:$failed}"
+# A pattern that selects nothing is a failure, not an empty success.
+[ $((pass + fail)) -gt 0 ] || { echo "e2e: no test ran (E2E_ONLY=${E2E_ONLY:-})"; exit 1; }
 [ $fail -eq 0 ]

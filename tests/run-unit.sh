@@ -3,6 +3,8 @@
 # VALGRIND=1 under valgrind with leak checking. Fails if any fails.
 set -u
 fail=0
+# No binary to run is a failure, not an empty success.
+[ $# -gt 0 ] || { echo "unit tests: none given"; exit 1; }
 for t in "$@"; do
 	if [ "${VALGRIND:-0}" = 1 ]; then
 		CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
@@ -11,5 +13,5 @@ for t in "$@"; do
 		"$t" || fail=1
 	fi
 done
-[ $fail -eq 0 ] && echo "unit tests: all passed" || echo "unit tests: FAILED"
+[ $fail -eq 0 ] && echo "unit tests: all $# passed" || echo "unit tests: FAILED"
 exit $fail

@@ -4,12 +4,14 @@
 #  1. a build whose provisioning fails (a nodeadm mirror serving a nodeadm
 #     that exits 1) reuses the cached base (no install), fails with exit 1
 #     naming the step and its output, and leaves no VM, temp file or image;
-#  2. the same build with --resume and --k8s-version 1.30,1.31,1.32 and the
-#     right nodeadm says where it resumes and makes three images from the one
-#     install, each with its own Kubernetes version; the cached base's bytes
-#     are unchanged and hold no canary (a proxy password);
+#  2. the same build with --resume, the right nodeadm and a version matrix
+#     (--k8s-version 1.31,1.32; 1.29,1.31,1.32 in `make check-full`) says
+#     where it resumes and makes one image per version from the one install
+#     (the one 20 made its 1.30 image from), each with its own Kubernetes
+#     version; the cached base's bytes are unchanged and hold no canary (a
+#     proxy password, given through the environment);
 #  3. validate names the key (cached), and any change of a key input (disk
-#     size, firmware, install data, arch) is a miss;
+#     size, firmware, install data, the ISO's digest, arch) is a miss;
 #  4. `cache list` shows the base; `cache prune --older-than 1d` keeps it,
 #     `cache prune` removes it.
 # Without 20's base (run alone), step 1 installs it first.
@@ -46,24 +48,25 @@ ls "$OUT"/*.qcow2 2>/dev/null && die "a failed build left an image"
 no_domains
 BASE_SUM=$(sha256sum "$BASES/$KEY/disk.qcow2" | cut -d' ' -f1)
 
-say "2. --resume with a three-version matrix"
+if [ "${E2E_FULL:-0}" = 1 ]; then MATRIX="1.29 1.31 1.32"; else MATRIX="1.31 1.32"; fi
+say "2. --resume with the matrix $MATRIX"
 CANARY_PROXY="Proxy-Canary-Pw-$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')"
 # shellcheck disable=SC2086
 HNBUILD_PROXY="http://builder:$CANARY_PROXY@proxy.example.internal:3128" run_build "$T/resume.out" $FLAGS \
-	--nodeadm-url "$NODEADM_URL" --resume --k8s-version 1.30,1.31,1.32 --output-dir "$OUT" ||
+	--nodeadm-url "$NODEADM_URL" --resume --k8s-version "$(echo $MATRIX | tr ' ' ,)" --output-dir "$OUT" ||
 	die "the resumed build failed with exit $?"
 grep -q "resume: the install is done (cached base ${KEY%"${KEY#????????????????}"}); continuing with provision" "$T/resume.out" ||
 	die "the resumed build does not say where it resumes"
-[ "$(grep -c "install: cached base ${KEY%"${KEY#????????????????}"}" "$T/resume.out")" = 3 ] ||
-	die "the three builds did not all use the cached base"
+[ "$(grep -c "install: cached base ${KEY%"${KEY#????????????????}"}" "$T/resume.out")" = "$(echo $MATRIX | wc -w)" ] ||
+	die "the matrix's builds did not all use the cached base"
 grep -q "installer powered off\|booting Ubuntu-Server" "$T/resume.out" && die "the resumed build installed again"
-for v in 1.30 1.31 1.32; do
+for v in $MATRIX; do
 	img=$OUT/eks-hybrid-ubuntu24-amd64-k8s$v
 	check_outputs "$img" qcow2
 	check_tracker "$img.qcow2" "kubernetes=$v"
 	qemu-img info "$img.qcow2" | grep -q '^backing file' && die "image $v still refers to the cached base"
 done
-check_clean "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2"
+check_clean "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.32.qcow2"
 [ "$(sha256sum "$BASES/$KEY/disk.qcow2" | cut -d' ' -f1)" = "$BASE_SUM" ] || die "the cached base changed"
 grep -a -r -q -- "$CANARY_PROXY" "$SHARED_CACHE" && die "the proxy password reached the cache"
 grep -q -- "$CANARY_PROXY" "$T/resume.out" "$OUT"/*.build.log && die "the proxy password reached the build output/log"
@@ -80,6 +83,12 @@ for change in "--disk-size 5G" "--firmware bios" "--late-command true"; do
 	grep -q "installed-base: [0-9a-f]\{64\}  # not cached" "$T/out" || { cat "$T/out"; die "$change: not a miss"; }
 	grep -q "$KEY" "$T/out" && die "$change: the key did not change"
 done
+# another ISO (the same bytes and one more sector): another digest
+cp "$FIXTURES/ubuntu24-amd64.iso" "$T/other.iso" && head -c 2048 /dev/zero >> "$T/other.iso"
+# shellcheck disable=SC2086
+expect_rc 0 "$HNBUILD" validate --os ubuntu24 --arch amd64 --iso "$T/other.iso" --iso-checksum none $(test_build_flags)
+grep -q "installed-base: [0-9a-f]\{64\}  # not cached" "$T/out" || { cat "$T/out"; die "another ISO: not a miss"; }
+rm -f "$T/other.iso"
 expect_rc 0 "$HNBUILD" validate --os ubuntu24 --arch arm64 $(iso_flags ubuntu24 arm64) $(test_build_flags)
 grep -q "installed-base: [0-9a-f]\{64\}  # not cached" "$T/out" || { cat "$T/out"; die "arm64: not a miss"; }
 expect_rc 0 "$HNBUILD" validate $FLAGS --no-cache

@@ -56,8 +56,11 @@ tar -tvf "$ova"
 mkdir "$work/x"
 tar -xf "$ova" -C "$work/x"
 (cd "$work/x" && sed -n 's/^SHA256(\(.*\))= \([0-9a-f]*\)$/\2  \1/p' *.mf | sha256sum -c -) || fail "manifest"
-xmllint --noout --nonet --schema tests/schemas/ovf/dsp8023_1.1.1.xsd "$work"/x/*.ovf 2>&1 | tail -n 1
-qemu-img check "$work"/x/*.vmdk
+# (dash has no pipefail: each tool's status is checked, its output shown)
+xmllint --noout --nonet --schema tests/schemas/ovf/dsp8023_1.1.1.xsd "$work"/x/*.ovf > "$work/xmllint.txt" 2>&1 ||
+	{ cat "$work/xmllint.txt"; fail "the OVF does not validate against the DMTF schema"; }
+tail -n 1 "$work/xmllint.txt"
+qemu-img check "$work"/x/*.vmdk || fail "qemu-img check of the VMDK"
 qemu-img compare -f raw -F vmdk "$work/guest.raw" "$work"/x/*.vmdk || fail "VMDK differs from the source"
 vmdkinfo "$work"/x/*.vmdk | grep -q "Stream optimized" || fail "vmdkinfo"
 
@@ -82,7 +85,9 @@ echo "== virt-v2v -o local"
 mkdir "$work/v2v"
 # virt-v2v reads the firmware from the OVF (UEFI here); the payload boots
 # either way, and conversion does not boot the guest.
-virt-v2v -i ova "$ova" -o local -os "$work/v2v" -of raw 2>&1 | tail -n 20
+virt-v2v -i ova "$ova" -o local -os "$work/v2v" -of raw > "$work/v2v.txt" 2>&1 ||
+	{ tail -n 40 "$work/v2v.txt"; fail "virt-v2v -o local failed"; }
+tail -n 20 "$work/v2v.txt"
 conv=$(ls "$work"/v2v/*-sda)
 [ -f "$conv" ] || fail "no converted disk"
 # virt-v2v edits /etc, /boot, /var and adds firstboot scripts; the rest of
