@@ -75,14 +75,22 @@ run() {
 expect() { grep -q -- "$2" "$work/$1.out" || fail "$1: output lacks '$2'"; }
 inspect() { build/vcsim inspect -url "$url" -path "/DC0/vm/Templates/$1"; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
-fault() { curl -sS --cacert "$ca" "$base/hnbuild-test/fault?$1" > /dev/null || fail "cannot set fault $1"; }
+# soap_mark: where soap.log stood when the current case began (fault() sets
+# it; a case without a fault calls it), so that aborted() reads only the
+# calls of that case, not the previous one's.
+soap_mark() { soap_from=$(($(wc -l < "$work/sim/soap.log") + 1)); }
+fault() {
+	soap_mark
+	curl -sS --cacert "$ca" "$base/hnbuild-test/fault?$1" > /dev/null || fail "cannot set fault $1"
+}
 folder_is() {
 	got=$(build/vcsim ls -url "$url" -path /DC0/vm/Templates | sort | tr '\n' ' ')
 	[ "$got" = "$1" ] || fail "folder Templates holds '$got', expected '$1'"
 }
 aborted() {
-	tail -n 40 "$work/sim/soap.log" | grep -q '^HttpNfcLeaseAbort' || fail "$1: the lease was not aborted"
-	tail -n 40 "$work/sim/soap.log" | grep -q '^Destroy_Task' || fail "$1: the half-imported VM was not destroyed"
+	tail -n "+$soap_from" "$work/sim/soap.log" > "$work/case-soap.log"
+	grep -q '^HttpNfcLeaseAbort' "$work/case-soap.log" || fail "$1: the lease was not aborted"
+	grep -q '^Destroy_Task' "$work/case-soap.log" || fail "$1: the half-imported VM was not destroyed"
 }
 
 # 4. the import, sampling argv while it runs
@@ -229,6 +237,7 @@ s = re.sub(r"(vmdk\)= )(.)", lambda m: m.group(1) + ("1" if m.group(2) == "0" el
 open(p, "w").write(s)
 EOP
 (cd "$work/bad" && tar --format=ustar -cf "$work/bad.ova" *.ovf *.mf *.vmdk)
+soap_mark
 run badmf 3 "$work/bad.ova" --ca-file "$ca" --name badmf
 expect badmf "does not match its manifest"
 aborted badmf

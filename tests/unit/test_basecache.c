@@ -80,6 +80,13 @@ START_TEST(every_input_changes_the_key)
 }
 END_TEST
 
+static void done_with(char *cache, struct basecache_key *k)
+{
+	basecache_key_free(k);
+	test_sh("rm -rf '%s'", cache);
+	free(cache);
+}
+
 static struct basecache_key test_key(const char *tag)
 {
 	struct basecache_file files[2] = {{"user-data", tag, strlen(tag)}, {"meta-data", "x", 1}};
@@ -154,9 +161,7 @@ START_TEST(install_commit_hit_private)
 	ck_assert_uint_eq(removed, 1);
 	ck_assert_uint_ge(freed, 8192);
 	ck_assert(!basecache_has(cache, k.hex));
-	basecache_key_free(&k);
-	test_sh("rm -rf '%s'", cache);
-	free(cache);
+	done_with(cache, &k);
 }
 END_TEST
 
@@ -187,9 +192,7 @@ START_TEST(killed_install_leaves_nothing_complete)
 	ck_assert_int_eq(test_sh("test $(ls '%s' | grep -c '\\.tmp-') = 1", bases), 0);
 	basecache_release(&e);
 	ck_assert_int_eq(test_sh("ls '%s' | grep -q '\\.tmp-'", bases), 1);
-	basecache_key_free(&k);
-	test_sh("rm -rf '%s'", cache);
-	free(cache);
+	done_with(cache, &k);
 }
 END_TEST
 
@@ -232,9 +235,7 @@ START_TEST(concurrent_same_key_installs_once)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	basecache_release(&first);
 	close(res[0]);
-	basecache_key_free(&k);
-	test_sh("rm -rf '%s'", cache);
-	free(cache);
+	done_with(cache, &k);
 }
 END_TEST
 

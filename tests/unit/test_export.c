@@ -127,14 +127,17 @@ static void check_all_formats(const char *src, const char *src_fmt, const char *
 	char *man = fu_path(out, "manifest.json"), *mj = NULL;
 	ck_assert_int_eq(read_file(man, &mj, &len), 0);
 	char *py[] = {"python3", "-c",
-		      "import json,sys; d=json.load(open(sys.argv[1])); "
+		      "import json,os,sys; d=json.load(open(sys.argv[1])); "
 		      "assert len(d['builds'])==1 and d['last_run_uuid']==d['builds'][0]['packer_run_uuid'], d; "
 		      "m=d['builds'][0]; assert m['name']==m['artifact_id']=='" BASE "' and m['builder_type']=='hnbuild'; "
 		      "assert m['inputs'][0]=={'name':'iso','source':'/isos/rhel-9.4-x86_64-dvd.iso','sha256':'aa11','size':123}, m['inputs']; "
 		      "assert m['inputs'][1]['source'] is None; "
 		      "assert [s['stage'] for s in m['stages']]==['install','provision','export']; "
 		      "assert [o['format'] for o in m['outputs']]==['qcow2','raw','ova']; "
-		      "assert all(len(o['sha256'])==64 and o['size']>0 for o in m['outputs']); "
+		      "sums=dict(reversed(l.split()) for l in open(os.path.join(os.path.dirname(sys.argv[1]),'SHA256SUMS'))); "
+		      "assert all(o['sha256']==sums[o['name']] for o in m['outputs']), (m['outputs'], sums); "
+		      "assert all(o['size']==os.path.getsize(os.path.join(os.path.dirname(sys.argv[1]),o['name'])) "
+		      "for o in m['outputs']), m['outputs']; "
 		      "assert m['os']=='rhel9' and m['arch']=='amd64' and m['firmware']=='bios'; "
 		      "assert m['files'][2]['name'].endswith('.ova'); print('ok')",
 		      man, NULL};
