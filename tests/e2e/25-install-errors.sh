@@ -15,31 +15,32 @@ OUT=$T/out-images
 say "wrong digest: exit 3, the ISO is not used, no VM started"
 expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$U" \
 	--iso-checksum sha256:0000000000000000000000000000000000000000000000000000000000000000 $FLAGS --output-dir "$OUT"
-expect_out "Checksum mismatch"
+expect_out "^hnbuild: error: Checksum mismatch for $U: expected sha256:0000000000000000000000000000000000000000000000000000000000000000, got sha256:"
 no_domains
 no_temp_files
 
 say "truncated ISO and a file that is no ISO: exit 3"
 head -c 40000 "$U" > "$T/truncated.iso"
 expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$T/truncated.iso" --iso-checksum none $FLAGS --output-dir "$OUT"
+expect_out "^hnbuild: error: $T/truncated.iso is truncated: 40000 of [0-9]* bytes"
 head -c 2000000 /dev/urandom > "$T/random.iso"
 expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$T/random.iso" --iso-checksum none $FLAGS --output-dir "$OUT"
+expect_out "^hnbuild: error: $T/random.iso is not an ISO9660 image"
 no_domains
 
 say "an ISO of the other arch, and of the other OS: exit 3 naming both"
 expect_rc 3 "$HNBUILD" build --os ubuntu24 --arch amd64 --iso "$FIXTURES/ubuntu24-arm64.iso" --iso-checksum none \
 	$FLAGS --output-dir "$OUT"
-expect_out "arm64"
-expect_out "--arch amd64"
+expect_out "^hnbuild: error: ISO $FIXTURES/ubuntu24-arm64.iso is Ubuntu 24.04 arm64 (label '.*') but the build asks for --os ubuntu24 --arch amd64$"
 RH_USERNAME=u RH_PASSWORD=pass-word expect_rc 3 "$HNBUILD" build --os rhel9 --iso "$U" --iso-checksum none \
 	$FLAGS --output-dir "$OUT"
-expect_out "rhel9"
+expect_out "^hnbuild: error: ISO $U is Ubuntu 24.04 amd64 (label '.*') but the build asks for --os rhel9 --arch amd64$"
 no_domains
 
 say "unreachable URL: exit 1 with the URL, nothing left"
 expect_rc 1 "$HNBUILD" build --os ubuntu24 --iso https://127.0.0.1:1/ubuntu.iso \
 	--iso-checksum sha256:0000000000000000000000000000000000000000000000000000000000000000 $FLAGS --output-dir "$OUT"
-expect_out "127.0.0.1:1"
+expect_out "^hnbuild: error: Download of https://127.0.0.1:1/ubuntu.iso failed: .*[Cc]onnect"
 no_domains
 no_temp_files
 
