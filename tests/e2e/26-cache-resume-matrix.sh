@@ -1,6 +1,8 @@
 #!/bin/sh
 # 26-cache-resume-matrix.sh — the installed-base cache end to end, on the
 # base that 20-build-ubuntu-amd64.sh stored in the suite's cache:
+#  0. a nodeadm mirror publishing a wrong digest: exit 3 naming it, and the
+#     disk never boots;
 #  1. a build whose provisioning fails (a nodeadm mirror serving a nodeadm
 #     that exits 1) reuses the cached base (no install), fails with exit 1
 #     naming the step and its output, and leaves no VM, temp file or image;
@@ -26,6 +28,11 @@ sed 's/^if \[ "${FAKE_NODEADM_FAIL:-0}" = 1 \]/if true/' "$ROOT/tests/fixtures/n
 grep -q '^if true' "$T/www/failing/nodeadm" || die "cannot make the failing nodeadm"
 (cd "$T/www/failing" && sha256sum nodeadm > nodeadm.sha256)
 
+# And a mirror whose published digest is wrong.
+mkdir -p "$T/www/baddigest"
+cp "$ROOT/tests/fixtures/nodeadm/nodeadm" "$T/www/baddigest/"
+echo "0000000000000000000000000000000000000000000000000000000000000000  nodeadm" > "$T/www/baddigest/nodeadm.sha256"
+
 OUT=$T/images
 FLAGS="--os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags)"
 # shellcheck disable=SC2086
@@ -35,6 +42,16 @@ grep -o 'installed-base: .*' "$T/out" > "$T/key"
 KEY=$(sed -n 's/^installed-base: \([0-9a-f]\{64\}\) .*/\1/p' "$T/key")
 [ -n "$KEY" ] || { cat "$T/key"; die "validate printed no installed-base key"; }
 cat "$T/key"
+
+say "0. a nodeadm whose digest does not match: exit 3, before anything boots"
+# shellcheck disable=SC2086
+run_build "$T/digest.out" $FLAGS --nodeadm-url "http://127.0.0.1:$SERVER_PORT/baddigest/nodeadm" --output-dir "$OUT"
+rc=$?
+[ $rc = 3 ] || die "expected exit 3, got $rc"
+grep -q "^hnbuild: error: Checksum mismatch for nodeadm: expected sha256:0000000000000000000000000000000000000000000000000000000000000000, got sha256:" \
+	"$T/digest.out" || die "the digest mismatch is not the error"
+grep -q "waiting for SSH\|granted the build key" "$T/digest.out" && die "the guest was touched after a bad nodeadm digest"
+no_domains
 
 say "1. provisioning fails on a cached base"
 # shellcheck disable=SC2086
