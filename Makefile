@@ -69,6 +69,8 @@ services: deps
 # keeps about one core busy; the fixture log is shown when both are done),
 # then the end-to-end tests.
 check: deps
+	@[ -z "$$HNBUILD_UPDATE_GOLDEN" ] || { echo "make check compares with the golden files; rewrite them with" \
+		"make check-unit HNBUILD_UPDATE_GOLDEN=1, then review and commit" >&2; exit 1; }
 	$(MAKE) hnbuild $(UNIT_BINS) $(STRESS_BIN)
 	sh tools/services.sh
 	@mkdir -p $(BUILD); echo "fixtures: building in the background (log: $(BUILD)/fixtures.log)"; \

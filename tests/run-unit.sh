@@ -3,6 +3,11 @@
 # VALGRIND=1 under valgrind with leak checking. Fails if any fails.
 set -u
 fail=0
+# Golden files are rewritten only on a developer's request, never in CI.
+if [ -n "${HNBUILD_UPDATE_GOLDEN:-}" ] && [ -n "${CI:-}" ]; then
+	echo "unit tests: HNBUILD_UPDATE_GOLDEN is set in CI (CI=$CI): refusing to rewrite golden files" >&2
+	exit 1
+fi
 # No binary to run is a failure, not an empty success.
 [ $# -gt 0 ] || { echo "unit tests: none given"; exit 1; }
 for t in "$@"; do

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "golden_test.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -50,8 +51,7 @@ static inline int test_sh(const char *fmt, ...)
 static inline void test_golden(const char *name, const char *actual)
 {
 	char *path = path_join("tests/golden", name);
-	const char *update = getenv("HNBUILD_UPDATE_GOLDEN");
-	if (update && strcmp(update, "1") == 0)
+	if (golden_update())
 		ck_assert_int_eq(write_file_atomic(path, actual, strlen(actual), 0644), 0);
 	char *expected = NULL;
 	size_t len = 0;

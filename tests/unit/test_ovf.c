@@ -5,6 +5,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "golden_test.h"
 #include "formats_util.h"
 #include "err.h"
 #include "log.h"
@@ -35,7 +36,7 @@ static struct ovf_params base_params(void)
 
 static void check_golden(const char *xml, size_t len, const char *golden)
 {
-	if (getenv("HNBUILD_UPDATE_GOLDEN"))
+	if (golden_update())
 		ck_assert_int_eq(write_file_atomic(golden, xml, len, 0644), 0);
 	char *want = NULL;
 	size_t wlen = 0;

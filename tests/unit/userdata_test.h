@@ -1,5 +1,5 @@
 /* userdata_test.h — shared by the user-data unit tests: golden-file
- * comparison (UPDATE_GOLDEN=1 rewrites them), small file helpers, and a
+ * comparison (HNBUILD_UPDATE_GOLDEN=1 rewrites them), small file helpers, and a
  * YAML lookup by path on libyaml documents. Tests run from the repo root. */
 #pragma once
 
@@ -10,18 +10,19 @@
 #include <sys/wait.h>
 #include <yaml.h>
 
+#include "golden_test.h"
 #include "util.h"
 
 static inline void ud_check_golden(const char *golden, const char *actual)
 {
-	if (getenv("UPDATE_GOLDEN")) {
+	if (golden_update()) {
 		ck_assert_int_eq(write_file_atomic(golden, actual, strlen(actual), 0644), 0);
 		return;
 	}
 	char *expected = NULL;
 	size_t len = 0;
 	int r = read_file(golden, &expected, &len);
-	ck_assert_msg(r == 0, "cannot read golden file %s (run with UPDATE_GOLDEN=1 to create it)", golden);
+	ck_assert_msg(r == 0, "cannot read golden file %s (run with HNBUILD_UPDATE_GOLDEN=1 to create it)", golden);
 	if (strcmp(expected, actual) != 0) {
 		char tmp[] = "/tmp/hnbuild-golden-XXXXXX";
 		int fd = mkstemp(tmp);
