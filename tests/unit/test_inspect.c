@@ -13,6 +13,7 @@
 #include "err.h"
 #include "fakeimage_test.h"
 #include "generalize.h"
+#include "guestimg.h"
 #include "util.h"
 #include "unit_run.h"
 
@@ -23,8 +24,8 @@ struct run {
 };
 
 static char *dir, *disk, *empty_disk;
-static struct run dirty, clean, nothing, no_image, bad_flag, bad_format, missing, help;
-static int json_ok;
+static struct run dirty, clean, nothing, no_image, bad_flag, bad_format, missing, help, real_tracker;
+static int json_ok, real_json_ok;
 
 /* cmd_inspect with stdout captured. */
 static void run(struct run *r, int argc, char **argv)
@@ -87,6 +88,27 @@ static void prepare(void)
 	json_ok = fake_run(py);
 	free(json);
 
+	/* the real nodeadm's tracker (YAML), as aws/eks-hybrid's tests expect it */
+	char *tracker = NULL;
+	fake_need(read_file("tests/data/nodeadm-tracker-iam.yaml", &tracker, NULL) == 0, "read tracker", NULL);
+	struct guestimg_open_params rw = {.disk = disk, .format = "qcow2"};
+	guestfs_h *h = NULL;
+	fake_need(guestimg_open(&rw, &h) == 0, "open for the real tracker", NULL);
+	fake_write(h, "/opt/nodeadm/tracker", tracker);
+	fake_need(guestimg_close(h) == 0, "close", NULL);
+	free(tracker);
+	char *a9[] = {"inspect", "--json", disk, NULL};
+	run(&real_tracker, 3, a9);
+	char *rj = fake_path(dir, "real.json");
+	fake_need(write_file_atomic(rj, real_tracker.out, strlen(real_tracker.out), 0600) == 0, "write json", NULL);
+	char *py2[] = {"python3", "-c",
+		       "import json,sys; d=json.load(open(sys.argv[1])); n = d['nodeadm']; "
+		       "assert n['tracker'] == 'nodeadm' and n['credential_provider'] == 'iam-ra' "
+		       "and n['containerd_source'] == 'distro', n",
+		       rj, NULL};
+	real_json_ok = fake_run(py2);
+	free(rj);
+
 	/* a blank disk: no installed system */
 	empty_disk = fake_path(dir, "empty.qcow2");
 	char *mk[] = {"qemu-img", "create", "-q", "-f", "qcow2", empty_disk, "64M", NULL};
@@ -105,6 +127,13 @@ static void prepare(void)
 	char *a8[] = {"inspect", "--help", NULL};
 	run(&help, 2, a8);
 }
+
+START_TEST(real_nodeadm_tracker)
+{
+	ck_assert_int_eq(real_tracker.rc, 0);
+	ck_assert_msg(real_json_ok == 0, "the real tracker was misread:\n%s", real_tracker.out);
+}
+END_TEST
 
 START_TEST(dirty_image_reports_and_exits_1)
 {
@@ -176,6 +205,7 @@ int main(void)
 	Suite *s = suite_create("inspect");
 	TCase *tc = tcase_create("inspect");
 	tcase_add_test(tc, dirty_image_reports_and_exits_1);
+	tcase_add_test(tc, real_nodeadm_tracker);
 	tcase_add_test(tc, clean_image_json_exits_0);
 	tcase_add_test(tc, image_without_a_system_exits_3);
 	tcase_add_test(tc, usage_errors_exit_2);
