@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")/.."
 export HNBUILD="$PWD/hnbuild"
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-pass=0 fail=0 failed=""
+pass=0 fail=0 failed="" skip=0
 # A whole run starts with an empty installed-base cache (tests/e2e/lib.sh).
 [ -n "${E2E_ONLY:-}" ] || rm -rf build/e2e-cache
 for t in tests/e2e/[0-9]*.sh; do
@@ -15,6 +15,7 @@ for t in tests/e2e/[0-9]*.sh; do
 	# `make check-full` (E2E_FULL=1), to keep `make check` within CI's time.
 	if grep -q '^# e2e: full' "$t" && [ "${E2E_FULL:-0}" != 1 ]; then
 		echo "SKIP $t (make check-full)"
+		skip=$((skip + 1))
 		continue
 	fi
 	start=$(date +%s)
@@ -31,7 +32,7 @@ for t in tests/e2e/[0-9]*.sh; do
 		tail -n 30 "build/e2e-$(basename "$t" .sh).log" | sed 's/^/    /'
 	fi
 done
-echo "e2e: $pass passed, $fail failed${failed:+:$failed}"
+echo "e2e: $pass passed, $fail failed${failed:+:$failed}, $skip skipped (make check-full runs them)"
 # A pattern that selects nothing is a failure, not an empty success.
 [ $((pass + fail)) -gt 0 ] || { echo "e2e: no test ran (E2E_ONLY=${E2E_ONLY:-})"; exit 1; }
 [ $fail -eq 0 ]
