@@ -16,7 +16,7 @@
 #     size, firmware, install data, the ISO's digest, arch) is a miss;
 #  4. `cache list` shows the base; `cache prune --older-than 1d` keeps it,
 #     `cache prune` removes it.
-# Without 20's base (run alone), step 1 installs it first.
+# Without 20's base (run alone), step 0 installs it first.
 . "$(dirname "$0")/lib.sh"
 export XDG_CACHE_HOME=$SHARED_CACHE
 BASES=$SHARED_CACHE/hnbuild/bases
