@@ -702,8 +702,9 @@ static char *local_iso(const struct build_spec *s, const char *cache_dir)
 	const struct checksum *c = &s->iso_checksum;
 	if (c->algo == CHECKSUM_NONE || c->algo == CHECKSUM_FILE || str_empty(c->hex))
 		return NULL;
+	_cleanup_free_ char *base = iso_cache_base(cache_dir, c->algo, c->hex);
 	char *path = NULL;
-	if (asprintf(&path, "%s/iso/%s-%s.iso", cache_dir, digest_algo_name(c->algo), c->hex) < 0)
+	if (asprintf(&path, "%s.iso", base) < 0)
 		abort();
 	if (access(path, R_OK) == 0)
 		return path;

@@ -40,6 +40,14 @@ char *iso_default_cache_dir(void)
 	return path_join(cache, "hnbuild");
 }
 
+char *iso_cache_base(const char *cache_dir, enum checksum_algo algo, const char *hex)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/iso/%s-%s", cache_dir, digest_algo_name(algo), hex) < 0)
+		abort();
+	return p;
+}
+
 void iso_info_free(struct iso_info *info)
 {
 	free(info->label);
@@ -532,10 +540,9 @@ static int acquire_url(const struct build_spec *spec, const char *cache_dir, con
 		if (r < 0)
 			return r;
 		sb_addf(&key, "url-%s", url_hex);
-	} else {
-		sb_addf(&key, "%s-%s", digest_algo_name(algo), hex);
 	}
-	_cleanup_free_ char *base = path_join(iso_dir, sb_str(&key));
+	_cleanup_free_ char *base = algo == CHECKSUM_NONE ? path_join(iso_dir, sb_str(&key))
+							  : iso_cache_base(cache_dir, algo, hex);
 	_cleanup_strbuf_ struct strbuf final = STRBUF_INIT, part = STRBUF_INIT, lock = STRBUF_INIT;
 	sb_init(&final);
 	sb_init(&part);

@@ -33,6 +33,9 @@ struct iso_image {
 
 /* Where downloads are cached: $XDG_CACHE_HOME/hnbuild, else ~/.cache/hnbuild. */
 char *iso_default_cache_dir(void);
+/* Where a download verified by algo:hex lives: CACHE/iso/<algo>-<hex>
+ * (+ ".iso", ".iso.part", ".lock"). Caller frees. */
+char *iso_cache_base(const char *cache_dir, enum checksum_algo algo, const char *hex);
 
 /* The iso stage for one build: a local path (or file://) is verified in
  * place; an http(s) URL is downloaded into cache_dir/iso/<algo>-<hex>.iso
