@@ -339,6 +339,32 @@ struct step_var {
 	const char *value;
 };
 
+/* Hosts that bypass the build's proxy when --no-proxy is not given. */
+static const char default_no_proxy[] = "localhost,127.0.0.1,169.254.169.254,.svc,.cluster.local";
+
+/* With --proxy, every step runs with the proxy in its environment, in both
+ * spellings: nodeadm downloads through Go's ProxyFromEnvironment and
+ * subscription-manager reads HTTPS_PROXY, https_proxy, HTTP_PROXY, http_proxy
+ * (rhsm/utils.py get_env_proxy_info) and no_proxy. The values travel inside
+ * the script on the SSH channel, never in an argv. */
+static void add_proxy_env(struct strbuf *script, const struct build_spec *s)
+{
+	if (!s->proxy)
+		return;
+	static const char *const proxy_names[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"};
+	static const char *const no_proxy_names[] = {"NO_PROXY", "no_proxy"};
+	for (size_t i = 0; i < ARRAY_SIZE(proxy_names); i++) {
+		sb_addf(script, "export %s=", proxy_names[i]);
+		udtemplate_shell_quote(script, s->proxy);
+		sb_addc(script, '\n');
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(no_proxy_names); i++) {
+		sb_addf(script, "export %s=", no_proxy_names[i]);
+		udtemplate_shell_quote(script, s->no_proxy ? s->no_proxy : default_no_proxy);
+		sb_addc(script, '\n');
+	}
+}
+
 /* A step is a template script prefixed by its variables, shell-quoted. */
 static int run_template(struct provision_conn *c, const char *step, const char *template,
 			const struct step_var *vars, size_t n_vars)
@@ -353,6 +379,7 @@ static int run_template(struct provision_conn *c, const char *step, const char *
 		udtemplate_shell_quote(&script, vars[i].value ? vars[i].value : "");
 		sb_addc(&script, '\n');
 	}
+	add_proxy_env(&script, c->p->spec);
 	sb_adds(&script, body);
 	int r = provision_shell(c, step, script.buf, script.len);
 	explicit_bzero(script.buf, script.len);
@@ -368,8 +395,7 @@ static int step_proxy(struct provision_conn *c, const struct build_spec *s)
 	sb_init(&dropin);
 	sb_init(&apt);
 	udtemplate_systemd_escape(&proxy_esc, s->proxy);
-	udtemplate_systemd_escape(&noproxy_esc,
-				  s->no_proxy ? s->no_proxy : "localhost,127.0.0.1,169.254.169.254,.svc,.cluster.local");
+	udtemplate_systemd_escape(&noproxy_esc, s->no_proxy ? s->no_proxy : default_no_proxy);
 	struct udtemplate_var v1[] = {{"PROXY", proxy_esc.buf}, {"NO_PROXY", noproxy_esc.buf}};
 	struct udtemplate_var v2[] = {{"PROXY", s->proxy}};
 	int r = udtemplate_render("user-data/templates/http-proxy.conf", v1, 2, &dropin);
@@ -401,7 +427,7 @@ static int step_nodeadm(struct provision_conn *c, const struct build_spec *s, co
 	return run_template(c, "nodeadm install", "builder/templates/provision-nodeadm.sh", vars, ARRAY_SIZE(vars));
 }
 
-static int step_user_script(struct provision_conn *c, const char *script, const char *remote)
+int provision_user_script(struct provision_conn *c, const char *script, const char *remote)
 {
 	_cleanup_free_ char *step = NULL;
 	const char *base = strrchr(script, '/');
@@ -446,7 +472,7 @@ int provision_steps(struct provision_conn *c)
 		_cleanup_free_ char *script_remote = NULL;
 		if (asprintf(&script_remote, "/run/hnbuild-%s-%zu", rnd, i) < 0)
 			abort();
-		r = step_user_script(c, s->provision_scripts[i], script_remote);
+		r = provision_user_script(c, s->provision_scripts[i], script_remote);
 	}
 	/* Unregister even after a failed step: an entitlement must not stay
 	 * consumed by a VM that is about to be deleted. */

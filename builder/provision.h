@@ -35,6 +35,12 @@ int provision_connect(const struct provision_params *p, struct provision_conn **
 int provision_shell(struct provision_conn *c, const char *step, const char *script, size_t len);
 /* Copy a local file to remote (mode 0600, owned by root). */
 int provision_upload(struct provision_conn *c, const char *local, const char *remote);
+/* Upload a user's --provision-script to remote and run it as root through
+ * the interpreter its #! line names, then remove it. Like every step, it
+ * runs with the build's proxy in its environment (HTTP_PROXY, HTTPS_PROXY,
+ * NO_PROXY and their lower-case twins) when --proxy is set. */
+int provision_user_script(struct provision_conn *c, const char *script, const char *remote);
+
 void provision_close(struct provision_conn *c);
 
 /* A free TCP port on 127.0.0.1 (for the SSH forward). */

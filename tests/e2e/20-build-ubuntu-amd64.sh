@@ -32,6 +32,8 @@ mkdir -p /etc/hnbuild-test
 test -n "\$ACTIVATION_CODE" && echo "provision script ran" > /etc/hnbuild-test/provisioned
 # Where hnbuild put this script: a secret in it must never touch the disk.
 echo "script-fs=\$(stat -f -c %T "\$0")" >> /etc/hnbuild-test/provisioned
+# A user's script runs with the build's proxy in its environment.
+echo "https-proxy=\${HTTPS_PROXY:-none} no-proxy=\${no_proxy:-none}" >> /etc/hnbuild-test/provisioned
 EOS
 
 say "building (hnbuild build --os ubuntu24 --arch amd64 --format qcow2,raw,ova)"
@@ -79,6 +81,15 @@ guest_file "$BASE.qcow2" /etc/hnbuild-test/provisioned > "$T/provisioned"
 grep -q "provision script ran" "$T/provisioned" || die "provision script did not run"
 grep -qx "script-fs=tmpfs" "$T/provisioned" ||
 	die "the provision script (it holds a secret) was uploaded to a disk, not a tmpfs: $(cat "$T/provisioned")"
+# The proxy each step ran with, in its environment: nodeadm downloads through
+# it (the fake prints what Go's ProxyFromEnvironment would use), and so may a
+# user's script. The default NO_PROXY keeps the node's own and IMDS addresses
+# off the proxy.
+NOPROXY=localhost,127.0.0.1,169.254.169.254,.svc,.cluster.local
+grep -qx "https-proxy=http://proxy.example.internal:3128 no-proxy=$NOPROXY" "$T/provisioned" ||
+	die "the provision script did not run with the proxy in its environment: $(cat "$T/provisioned")"
+grep -q "^  nodeadm install | .*Proxy from the environment: HTTPS_PROXY=http://proxy.example.internal:3128 NO_PROXY=$NOPROXY\"" \
+	"$T/build.out" || die "nodeadm install did not run with the proxy in its environment"
 
 say "hygiene and secret canaries (image bytes, build log, argv)"
 check_clean "$BASE.qcow2"

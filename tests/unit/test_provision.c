@@ -141,17 +141,25 @@ static bool any_cmdline_contains(const char *needle)
 
 START_TEST(secrets_in_a_step_stay_off_command_lines)
 {
-	/* The secret is in the script (as a variable), the step sleeps, and
-	 * meanwhile no process anywhere may show it in its argv. */
+	/* A proxy password reaches a step the way every step variable does
+	 * (inside the script hnbuild sends on the channel); while the user's
+	 * script sleeps, no process anywhere may show it in its argv. */
 	char *marker = path_join(dir, "started");
-	char script[512];
-	snprintf(script, sizeof(script), "SECRET='Canary-Argv-90210'\ntouch %s\nsleep 3\ntest -n \"$SECRET\"\n", marker);
+	char *script = path_join(dir, "sleeper.sh");
+	char *remote = path_join(dir, "sleeper-uploaded");
+	char text[512];
+	snprintf(text, sizeof(text), "#!/bin/sh\ntouch %s\nsleep 3\ncase $HTTPS_PROXY in *Canary-Argv-90210*) ;; *) exit 9 ;; esac\n",
+		 marker);
+	ck_assert_int_eq(write_file_atomic(script, text, strlen(text), 0700), 0);
+	struct build_spec sp = {.proxy = "http://builder:Canary-Argv-90210@proxy.test:3128"};
 	pid_t child = fork();
 	if (child == 0) {
+		struct provision_params pp = params;
+		pp.spec = &sp;
 		struct provision_conn *c = NULL;
-		int r = provision_connect(&params, &c);
+		int r = provision_connect(&pp, &c);
 		if (r == 0)
-			r = provision_shell(c, "secret step", script, strlen(script));
+			r = provision_user_script(c, script, remote);
 		provision_close(c);
 		_exit(r == 0 ? 0 : 1);
 	}
@@ -163,6 +171,58 @@ START_TEST(secrets_in_a_step_stay_off_command_lines)
 	waitpid(child, &status, 0);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	free(marker);
+	free(script);
+	free(remote);
+}
+END_TEST
+
+/* What a user script sees of the proxy: the variables, sorted, one a line. */
+static char *proxy_env_seen(const struct build_spec *sp)
+{
+	struct provision_params pp = params;
+	pp.spec = sp;
+	char *script = path_join(dir, "show-env.sh");
+	char *seen = path_join(dir, "env.seen");
+	char text[512];
+	snprintf(text, sizeof(text), "#!/bin/sh\nenv | grep -i '_proxy=' | LC_ALL=C sort > %s\n", seen);
+	ck_assert_int_eq(write_file_atomic(script, text, strlen(text), 0700), 0);
+	char *remote = path_join(dir, "uploaded-script");
+	struct provision_conn *c = NULL;
+	ck_assert_int_eq(provision_connect(&pp, &c), 0);
+	ck_assert_msg(provision_user_script(c, script, remote) == 0, "%s", err_message());
+	provision_close(c);
+	ck_assert_int_ne(access(remote, F_OK), 0); /* removed after the run */
+	char *out = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(read_file(seen, &out, &len), 0);
+	unlink(seen);
+	free(script);
+	free(seen);
+	free(remote);
+	return out;
+}
+
+START_TEST(steps_run_with_the_proxy_in_their_environment)
+{
+	struct build_spec sp = {.proxy = "http://builder:Pw-1x@proxy.test:3128"};
+	char *out = proxy_env_seen(&sp);
+	ck_assert_str_eq(out, "HTTPS_PROXY=http://builder:Pw-1x@proxy.test:3128\n"
+			      "HTTP_PROXY=http://builder:Pw-1x@proxy.test:3128\n"
+			      "NO_PROXY=localhost,127.0.0.1,169.254.169.254,.svc,.cluster.local\n"
+			      "http_proxy=http://builder:Pw-1x@proxy.test:3128\n"
+			      "https_proxy=http://builder:Pw-1x@proxy.test:3128\n"
+			      "no_proxy=localhost,127.0.0.1,169.254.169.254,.svc,.cluster.local\n");
+	free(out);
+	sp.no_proxy = "10.0.0.0/8,.corp.example";
+	out = proxy_env_seen(&sp);
+	ck_assert_ptr_nonnull(strstr(out, "\nNO_PROXY=10.0.0.0/8,.corp.example\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\nno_proxy=10.0.0.0/8,.corp.example\n"));
+	free(out);
+	/* Without --proxy a step gets none. */
+	struct build_spec none = {0};
+	out = proxy_env_seen(&none);
+	ck_assert_str_eq(out, "");
+	free(out);
 }
 END_TEST
 
@@ -202,6 +262,7 @@ int main(void)
 	tcase_add_test(tc, shell_runs_as_root_and_reports_failure_tail);
 	tcase_add_test(tc, upload_arrives_intact);
 	tcase_add_test(tc, secrets_in_a_step_stay_off_command_lines);
+	tcase_add_test(tc, steps_run_with_the_proxy_in_their_environment);
 	tcase_add_test(tc, no_server_times_out_clearly);
 	tcase_add_test(tc, nodeadm_url);
 	suite_add_tcase(s, tc);
