@@ -8,6 +8,8 @@ export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 pass=0 fail=0 failed="" skip=0
 # A whole run starts with an empty installed-base cache (tests/e2e/lib.sh).
 [ -n "${E2E_ONLY:-}" ] || rm -rf build/e2e-cache
+# Images one test builds for another carry this run's id (lib.sh mark_run).
+export E2E_RUN_ID="${E2E_RUN_ID:-$(date +%s)-$$}"
 for t in tests/e2e/[0-9]*.sh; do
 	[ -e "$t" ] || continue
 	case "$t" in *${E2E_ONLY:-}*) ;; *) continue ;; esac

@@ -101,4 +101,5 @@ done
 grep -a -r -q "hnbuild-build" "$SHARED_CACHE/hnbuild/bases" && die "a build key reached the cached base"
 no_domains
 no_temp_files
+mark_run "$OUT" # 30 boots this image
 say "PASS"

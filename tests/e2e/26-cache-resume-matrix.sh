@@ -22,11 +22,7 @@ export XDG_CACHE_HOME=$SHARED_CACHE
 BASES=$SHARED_CACHE/hnbuild/bases
 
 start_nodeadm_server
-# A mirror whose nodeadm fails every command, with a matching digest.
-mkdir -p "$T/www/failing"
-sed 's/^if \[ "${FAKE_NODEADM_FAIL:-0}" = 1 \]/if true/' "$ROOT/tests/fixtures/nodeadm/nodeadm" > "$T/www/failing/nodeadm"
-grep -q '^if true' "$T/www/failing/nodeadm" || die "cannot make the failing nodeadm"
-(cd "$T/www/failing" && sha256sum nodeadm > nodeadm.sha256)
+failing_nodeadm_mirror
 
 # And a mirror whose published digest is wrong.
 mkdir -p "$T/www/baddigest"
@@ -55,7 +51,7 @@ no_domains
 
 say "1. provisioning fails on a cached base"
 # shellcheck disable=SC2086
-run_build "$T/fail.out" $FLAGS --nodeadm-url "http://127.0.0.1:$SERVER_PORT/failing/nodeadm" --output-dir "$OUT"
+run_build "$T/fail.out" $FLAGS --nodeadm-url "$FAILING_NODEADM_URL" --output-dir "$OUT"
 rc=$?
 [ $rc = 1 ] || die "expected exit 1, got $rc"
 grep -q "provision step 'nodeadm install' failed with exit status 1" "$T/fail.out" || die "the failing step is not named"

@@ -10,6 +10,7 @@
 
 BASE=${IMAGE:-$IMAGES/ubuntu24-amd64/eks-hybrid-ubuntu24-amd64-k8s1.30.qcow2}
 [ -s "$BASE" ] || die "no image at $BASE: run tests/e2e/20-build-ubuntu-amd64.sh first"
+[ -n "${IMAGE:-}" ] || require_run "$(dirname "$BASE")" tests/e2e/20-build-ubuntu-amd64.sh
 
 # boot OVERLAY CONSOLE [SEED [FIRMWARE]] — boot (UEFI unless FIRMWARE is bios)
 # until cloud-init/nodeadm settle, then stop
@@ -117,6 +118,7 @@ M2=$(guest_file "$T/b.qcow2" /etc/machine-id)
 
 RHEL=${RHEL_IMAGE:-$IMAGES/rhel9-amd64/eks-hybrid-rhel9-amd64-k8s1.31.qcow2}
 [ -s "$RHEL" ] || die "no RHEL image at $RHEL: run tests/e2e/21-build-rhel-amd64-bios.sh first"
+[ -n "${RHEL_IMAGE:-}" ] || require_run "$(dirname "$RHEL")" tests/e2e/21-build-rhel-amd64-bios.sh
 say "3. the RHEL-like image (BIOS) joins through hnbuild userdata --os rhel"
 "$HNBUILD" userdata --os rhel --cluster rhel-cluster --region us-east-2 --ssm-activation-code-file "$T/code" \
 	--ssm-activation-id 0b7e0a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b --node-name node-r --format files \

@@ -67,6 +67,30 @@ start_nodeadm_server() {
 	NODEADM_URL="http://127.0.0.1:$SERVER_PORT/nodeadm"
 }
 
+# Images one test builds and a later one reads (20 and 21 for 30) carry the
+# id of the run that built them: a later test never passes on an image left
+# by an earlier run, or by a build that failed in this one. run-e2e.sh sets
+# E2E_RUN_ID; E2E_REUSE_IMAGES=1 accepts an earlier run's images on purpose.
+E2E_RUN_ID=${E2E_RUN_ID:-standalone-$$}
+mark_run() { # DIR — DIR's images come from this run
+	echo "$E2E_RUN_ID" > "$1/.e2e-run-id" || die "cannot mark $1 with the run id"
+}
+require_run() { # DIR TEST — DIR's images must come from this run's TEST
+	[ "${E2E_REUSE_IMAGES:-0}" = 1 ] && return 0
+	_id=$(cat "$1/.e2e-run-id" 2>/dev/null || echo none)
+	[ "$_id" = "$E2E_RUN_ID" ] || die "the images in $1 are not from this run (run $_id, this is $E2E_RUN_ID): run $2 first, or set E2E_REUSE_IMAGES=1 to use them anyway"
+}
+
+# A mirror beside the server's nodeadm whose nodeadm fails every command,
+# published with its matching digest: FAILING_NODEADM_URL.
+failing_nodeadm_mirror() {
+	mkdir -p "$T/www/failing"
+	sed 's/^if \[ "${FAKE_NODEADM_FAIL:-0}" = 1 \]/if true/' "$ROOT/tests/fixtures/nodeadm/nodeadm" > "$T/www/failing/nodeadm"
+	grep -q '^if true' "$T/www/failing/nodeadm" || die "cannot make the failing nodeadm"
+	(cd "$T/www/failing" && sha256sum nodeadm > nodeadm.sha256)
+	FAILING_NODEADM_URL="http://127.0.0.1:$SERVER_PORT/failing/nodeadm"
+}
+
 # iso OS ARCH — a fixture ISO and its checksum flag
 iso_flags() {
 	echo "--iso $FIXTURES/$1-$2.iso --iso-checksum file:$FIXTURES/SHA256SUMS"
