@@ -250,6 +250,29 @@ int basecache_commit(struct basecache_entry *e, const struct basecache_key *key,
 	return 0;
 }
 
+char *basecache_note_read(const struct basecache_entry *e, const char *name)
+{
+	if (!e->hit || !e->dir)
+		return NULL;
+	_cleanup_free_ char *path = path_join(e->dir, name);
+	char *text = NULL;
+	size_t len = 0;
+	if (read_file(path, &text, &len) < 0 || !len || memchr(text, '\0', len)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+int basecache_note_write(const struct basecache_entry *e, const char *name, const char *text)
+{
+	if (!e->hit || !e->dir)
+		return err_fail(-EINVAL, "internal: no committed base to write %s beside", name);
+	_cleanup_free_ char *path = path_join(e->dir, name);
+	int r = write_file_atomic(path, text, strlen(text), 0600);
+	return r < 0 ? err_fail_errno(r, "cannot write %s", path) : 0;
+}
+
 void basecache_release(struct basecache_entry *e)
 {
 	if (e->tmp)

@@ -12,6 +12,9 @@
  *                          one "input NAME VALUE" per key input (digests and
  *                          settings, never a secret)
  *   bases/KEY/last-use     touched by every build that uses the base
+ *   bases/KEY/mounts       how the base's filesystems mount in libguestfs
+ *                          (guestimg_mounts), written by the first build
+ *                          that inspects it: later builds skip inspection
  *   bases/KEY.lock         flock: shared while a build uses KEY, exclusive
  *                          while one installs it or prune removes it
  *   bases/KEY.tmp-XXXXXX   an install in progress; renamed to KEY when it
@@ -75,6 +78,13 @@ int basecache_acquire(const char *cache_dir, const struct basecache_key *key, st
  * its key, hold it shared. */
 int basecache_commit(struct basecache_entry *e, const struct basecache_key *key, const char *os,
 		     const char *arch);
+
+/* A note kept beside a committed base (NAME is a plain file name, e.g.
+ * "mounts"): its text (caller frees), or NULL when there is none. */
+char *basecache_note_read(const struct basecache_entry *e, const char *name);
+/* Write a note (atomically, 0600). Builds sharing the base write the same
+ * text, so no lock beyond the shared one is needed. */
+int basecache_note_write(const struct basecache_entry *e, const char *name, const char *text);
 
 /* Drop the lock; an uncommitted install directory is removed. Safe twice. */
 void basecache_release(struct basecache_entry *e);

@@ -56,6 +56,8 @@ struct build {
 	struct basecache_entry base;
 	char *nvram;
 	enum accel_kind accel;
+	char *mounts;              /* how the disk mounts in libguestfs (guestimg_mounts): found
+				    * once, by the grant (or read from the cached base) */
 	struct machine *vm;        /* the VM running now, if any */
 	char *ova;                 /* the exported OVA, for publish */
 	/* provision */
@@ -346,10 +348,23 @@ static int stage_install(struct build *b)
 static int grant_access(struct build *b)
 {
 	guestfs_h *g = NULL;
-	struct guestimg_open_params op = {.disk = b->disk, .format = "qcow2", .kvm = b->accel == ACCEL_KVM};
+	if (b->cacheable)
+		b->mounts = basecache_note_read(&b->base, "mounts");
+	struct guestimg_open_params op = {
+	    .disk = b->disk, .format = "qcow2", .kvm = b->accel == ACCEL_KVM, .mounts = b->mounts};
 	int r = guestimg_open(&op, &g);
 	if (r < 0)
 		return r;
+	/* Inspection takes about 10 s under TCG: generalize and later builds
+	 * on this base mount what it found. */
+	if (!b->mounts) {
+		b->mounts = guestimg_mounts(g);
+		if (b->mounts && b->cacheable && basecache_note_write(&b->base, "mounts", b->mounts) < 0) {
+			log_debug("cache: %s", err_message());
+			err_clear();
+		}
+		err_clear();
+	}
 	r = generalize_grant_access(g, b->cred.user, b->cred.public_key);
 	int q = guestimg_close(g);
 	return r < 0 ? r : q;
@@ -479,7 +494,8 @@ static int stage_generalize(struct build *b)
 	};
 	/* One appliance launch for the scrub and the hygiene gate after it. */
 	guestfs_h *g = NULL;
-	struct guestimg_open_params op = {.disk = b->disk, .format = "qcow2", .discard = true, .kvm = gp.kvm};
+	struct guestimg_open_params op = {
+	    .disk = b->disk, .format = "qcow2", .discard = true, .kvm = gp.kvm, .mounts = b->mounts};
 	int r = guestimg_open(&op, &g);
 	if (r < 0)
 		return r;
@@ -646,6 +662,7 @@ static void build_cleanup(struct build *b, bool failed)
 	free(b->cmdline);
 	free(b->disk);
 	free(b->nvram);
+	free(b->mounts);
 	free(b->ova);
 	free(b->nodeadm);
 	free(b->nodeadm_sha256);

@@ -87,6 +87,51 @@ static int mount_inspected(guestfs_h *g, bool readonly)
 	return r;
 }
 
+/* Mount a list guestimg_mounts() made. 1 when "/" mounted; 0 (nothing left
+ * mounted) when the list does not fit this disk, so that inspection runs. */
+static int mount_listed(guestfs_h *g, const char *text, bool readonly)
+{
+	_cleanup_free_ char *copy = xstrdup(text);
+	struct mountpoint list[32];
+	size_t n = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line && n < ARRAY_SIZE(list);
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		if (!sp || sp == line || !sp[1] || sp[1] != '/')
+			return 0;
+		*sp = '\0';
+		list[n++] = (struct mountpoint){sp + 1, line};
+	}
+	qsort(list, n, sizeof(*list), by_mountpoint_length);
+	if (!n || strcmp(list[0].mp, "/"))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (mount_one(g, list[i].dev, list[i].mp, readonly) < 0) {
+			log_debug("the recorded mount %s on %s failed (%s); inspecting the image", list[i].dev,
+				  list[i].mp, guestimg_error(g));
+			guestfs_umount_all(g);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+char *guestimg_mounts(guestfs_h *g)
+{
+	char **mps = guestfs_mountpoints(g);
+	if (!mps) {
+		err_fail(-EIO, "Cannot list what is mounted: %s", guestimg_error(g));
+		return NULL;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	for (size_t i = 0; mps[i] && mps[i + 1]; i += 2)
+		sb_addf(&sb, "%s %s\n", mps[i], mps[i + 1]);
+	free_guestfs_strv(mps);
+	return sb_detach(&sb, NULL);
+}
+
 /* /boot and /boot/efi from the mounted root's /etc/fstab (UUID=, LABEL= or
  * a device path), for images inspection does not recognise. */
 static void mount_fstab_extras(guestfs_h *g, bool readonly)
@@ -197,7 +242,9 @@ int guestimg_open(const struct guestimg_open_params *p, guestfs_h **out)
 		guestfs_close(g);
 		return r;
 	}
-	r = mount_inspected(g, p->readonly);
+	r = p->mounts ? mount_listed(g, p->mounts, p->readonly) : 0;
+	if (r == 0)
+		r = mount_inspected(g, p->readonly);
 	if (r == 0)
 		r = mount_fallback(g, p->readonly);
 	if (r == 0)

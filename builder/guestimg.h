@@ -17,6 +17,11 @@ struct guestimg_open_params {
 	bool kvm;     /* let the appliance use KVM (only when a real boot proved it
 		       * works); false = force TCG. LIBGUESTFS_BACKEND(_SETTINGS)
 		       * in the environment override both. */
+	const char *mounts; /* "DEVICE MOUNTPOINT" lines, from guestimg_mounts() on
+			     * this disk or the base it overlays: mounted as they
+			     * are instead of inspecting (about 10 s under TCG);
+			     * inspection after all when "/" will not mount.
+			     * NULL = inspect. */
 };
 
 /* Launch the appliance on the disk and mount the installed system: through
@@ -27,6 +32,10 @@ struct guestimg_open_params {
  * -ENOENT/-EIO (exit 3) when the image cannot be read at all, -ENODEV when
  * it holds no Linux root. */
 int guestimg_open(const struct guestimg_open_params *p, guestfs_h **out);
+
+/* What is mounted now, as guestimg_open_params.mounts takes it. Caller
+ * frees; NULL (error recorded) when libguestfs cannot say. */
+char *guestimg_mounts(guestfs_h *g);
 
 /* Unmount, sync and shut the appliance down (reporting a failed write-back
  * as an error), then free the handle. Safe on NULL. Returns 0 or -EIO. */

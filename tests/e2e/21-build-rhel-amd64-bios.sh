@@ -6,10 +6,12 @@
 # base the first one cached (no install):
 #   - nodeadm fails: the build fails naming the step, and the subscription is
 #     still given back (unregister, then clean), nothing left in the output;
-#   - Red Hat unreachable at unregister: a loud warning, the clean step still
-#     runs, and the image holds no identity.
-# RH_PASSWORD is a canary that must reach nothing: not the image bytes, the
-# log, any process's argv or the cache.
+#   - registered with --rh-org and RH_ACTIVATION_KEY, Red Hat unreachable at
+#     unregister: a loud warning, the clean step still runs, and the image
+#     holds no identity.
+# RH_PASSWORD and RH_ACTIVATION_KEY (the second registration) are canaries
+# that must reach nothing: not the image bytes, the log, any process's argv
+# or the cache.
 . "$(dirname "$0")/lib.sh"
 
 start_nodeadm_server
@@ -19,11 +21,10 @@ rm -rf "$OUT"
 BASE=$OUT/eks-hybrid-rhel9-amd64-k8s1.31
 CANARY_RH="Rh-Canary-Pw-3a9d1b"
 FLAGS="--os rhel9 --arch amd64 $(iso_flags rhel9 amd64) $(test_build_flags) --firmware bios"
-export RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH
 
 say "building (hnbuild build --os rhel9 --arch amd64 --firmware bios)"
 # shellcheck disable=SC2086
-run_build "$T/build.out" $FLAGS --nodeadm-url "$NODEADM_URL" --proxy http://proxy.example.internal:3128 \
+RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/build.out" $FLAGS --nodeadm-url "$NODEADM_URL" --proxy http://proxy.example.internal:3128 \
 	--format qcow2,raw --output-dir "$OUT" || die "build failed with exit $?"
 say "build done"
 check_outputs "$BASE" qcow2 raw
@@ -62,7 +63,7 @@ mark_run "$OUT" # 30 boots this image
 
 say "nodeadm fails on RHEL: the build fails, the subscription is still given back"
 # shellcheck disable=SC2086
-run_build "$T/fail.out" $FLAGS --nodeadm-url "$FAILING_NODEADM_URL" --output-dir "$T/fail"
+RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/fail.out" $FLAGS --nodeadm-url "$FAILING_NODEADM_URL" --output-dir "$T/fail"
 rc=$?
 [ $rc = 1 ] || die "expected exit 1, got $rc"
 grep -q "install: cached base" "$T/fail.out" || die "the failing build did not reuse the cached base"
@@ -78,15 +79,19 @@ left=$(ls -A "$T/fail" 2>/dev/null | grep -v '\.build\.log$' || true)
 [ -z "$left" ] || die "a failed build left files in the output directory: $left"
 no_domains
 
-say "Red Hat unreachable at unregister: a warning, the clean step, no identity in the image"
+say "Red Hat unreachable at unregister (registered with an activation key): a warning, the clean step, no identity in the image"
+CANARY_KEY="Act-Key-Canary-6b2e0f"
 cat > "$T/unreachable.sh" <<'EOS'
 #!/bin/sh
 # the fake subscription-manager's next unregister fails as an unreachable server does
 touch /etc/fixture-rhsm-unreachable
 EOS
 # shellcheck disable=SC2086
-run_build "$T/unreach.out" $FLAGS --nodeadm-url "$NODEADM_URL" --provision-script "$T/unreachable.sh" \
-	--format qcow2 --output-dir "$T/unreach" || die "a failed unregister failed the build (exit $?)"
+RH_ACTIVATION_KEY=$CANARY_KEY run_build "$T/unreach.out" $FLAGS --rh-org 7654321 --nodeadm-url "$NODEADM_URL" \
+	--provision-script "$T/unreachable.sh" --format qcow2,raw --output-dir "$T/unreach" ||
+	die "a failed unregister failed the build (exit $?)"
+grep -q "^  subscription-manager register | The system has been registered with ID: " "$T/unreach.out" ||
+	die "RHSM registration with an activation key did not run"
 grep -q "^  subscription-manager unregister | Unable to reach the server at subscription.rhsm.redhat.com:443/subscription: " \
 	"$T/unreach.out" || die "the unregister did not fail as set up"
 grep -q "^warning: provision: RHSM unregister failed, so this build's system stays registered with Red Hat" \
@@ -94,7 +99,8 @@ grep -q "^warning: provision: RHSM unregister failed, so this build's system sta
 grep -q "^  subscription-manager clean | rhsm: local subscription data removed$" "$T/unreach.out" ||
 	die "the clean step did not run after the failed unregister"
 UB=$T/unreach/eks-hybrid-rhel9-amd64-k8s1.31
-check_outputs "$UB" qcow2
+check_outputs "$UB" qcow2 raw
+check_canaries "$UB.raw" "$T/unreach.out" "$T/unreach"/*.build.log -- "$CANARY_KEY"
 guest_ls "$UB.qcow2" /etc/pki/consumer | grep -q . && die "an RHSM identity is left in the image"
 guest_ls "$UB.qcow2" /etc/pki/entitlement | grep -q . && die "an entitlement is left in the image"
 guest_ls "$UB.qcow2" /etc | grep -qx fixture-rhsm-unreachable && die "the test's trigger file is left in the image"

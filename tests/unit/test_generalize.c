@@ -36,6 +36,9 @@ struct readback {
 static char *dir, *disk_a, *disk_b;
 static int rc_a, rc_b, rc_missing, rc_bad_user, rc_open_a;
 static char *msg_missing, *msg_bad_user;
+/* how A mounted when inspected, and again when opened from that list */
+static char *mounts_inspected, *mounts_listed;
+static int rc_open_b_bogus;
 static long long size_before, size_after;
 static int canary_in_raw;
 static struct readback a, b;
@@ -206,6 +209,7 @@ static void prepare(void)
 	struct guestimg_open_params rw_a = {.disk = disk_a, .format = "qcow2"};
 	guestfs_h *ga = NULL;
 	fake_need(guestimg_open(&rw_a, &ga) == 0, "open a", NULL);
+	mounts_inspected = guestimg_mounts(ga);
 	fake_write(ga, "/etc/ssh/sshd_config", INCLUDE_CONFIG);
 	grant_and_read(ga, &acc_a);
 	fake_need(guestimg_close(ga) == 0, "close a", NULL);
@@ -235,10 +239,13 @@ static void prepare(void)
 	msg_bad_user = xstrdup(err_message());
 	err_clear();
 
-	struct guestimg_open_params ro = {.disk = disk_a, .format = "qcow2", .readonly = true};
+	/* mounted from the list the first open found, without inspection */
+	struct guestimg_open_params ro = {
+	    .disk = disk_a, .format = "qcow2", .readonly = true, .mounts = mounts_inspected};
 	guestfs_h *h = NULL;
 	rc_open_a = guestimg_open(&ro, &h);
 	if (rc_open_a == 0) {
+		mounts_listed = guestimg_mounts(h);
 		read_back(h, &a);
 		read_after(h, &acc_a);
 		guestimg_close(h);
@@ -247,8 +254,10 @@ static void prepare(void)
 	converted_size(disk_a, "raw", "after.raw");
 
 	/* B: RHEL with SELinux, keeping the build user, in an open handle */
-	struct guestimg_open_params rw = {.disk = disk_b, .format = "qcow2"};
-	fake_need(guestimg_open(&rw, &h) == 0, "open b", NULL);
+	/* a recorded list that does not fit the disk: inspection after all */
+	struct guestimg_open_params rw = {.disk = disk_b, .format = "qcow2", .mounts = "/dev/sdz9 /\n"};
+	rc_open_b_bogus = guestimg_open(&rw, &h);
+	fake_need(rc_open_b_bogus == 0, "open b", NULL);
 	fake_write(h, "/etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n");
 	grant_and_read(h, &acc_b);
 	struct generalize_params pb = {.build_user = NULL, .remove_build_user = false, .family = FAMILY_RHEL};
@@ -263,6 +272,17 @@ START_TEST(generalize_succeeds)
 	ck_assert_int_eq(rc_a, 0);
 	ck_assert_int_eq(rc_open_a, 0);
 	ck_assert_int_eq(rc_b, 0);
+}
+END_TEST
+
+START_TEST(recorded_mounts_reused)
+{
+	ck_assert_ptr_nonnull(mounts_inspected);
+	ck_assert_msg(strstr(mounts_inspected, " /\n") != NULL, "no root in %s", mounts_inspected);
+	ck_assert_int_eq(rc_open_a, 0);
+	ck_assert_ptr_nonnull(mounts_listed);
+	ck_assert_str_eq(mounts_listed, mounts_inspected);
+	ck_assert_int_eq(rc_open_b_bogus, 0);
 }
 END_TEST
 
@@ -424,6 +444,7 @@ int main(void)
 	TCase *tc = tcase_create("generalize");
 	tcase_add_test(tc, generalize_succeeds);
 	tcase_add_test(tc, bad_input_fails_early);
+	tcase_add_test(tc, recorded_mounts_reused);
 	tcase_add_test(tc, build_user_removed_others_intact);
 	tcase_add_test(tc, sudoers_and_keys);
 	tcase_add_test(tc, machine_identity_scrubbed);
@@ -440,6 +461,8 @@ int main(void)
 	readback_free(&a);
 	readback_free(&b);
 	free(msg_missing);
+	free(mounts_inspected);
+	free(mounts_listed);
 	free(msg_bad_user);
 	if (getenv("HNBUILD_TEST_KEEP"))
 		fprintf(stderr, "kept %s\n", dir);
