@@ -105,14 +105,41 @@ static int rm_path(guestfs_h *g, const char *path)
 	return 0;
 }
 
-static int truncate_path(guestfs_h *g, const char *path)
+/* Many removals and truncations at once: every file's bytes overwritten
+ * first, one sync for them all (a sync costs about 0.3 s under TCG), then
+ * the removals and truncations. A path already gone (under a directory
+ * removed before it) is skipped. */
+struct scrub_batch {
+	char **remove, **truncate;
+};
+
+static int scrub_batch_run(guestfs_h *g, struct scrub_batch *sb)
 {
-	int r = wipe_and_sync(g, path);
-	if (r < 0)
-		return r;
-	if (guestfs_truncate(g, path) < 0)
-		return err_fail(-EIO, "Generalize: cannot truncate %s: %s", path, guestimg_error(g));
-	return 0;
+	int r = 0, wiped = 0;
+	char **lists[] = {sb->remove, sb->truncate};
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (char **p = lists[l]; p && *p && r >= 0; p++) {
+			int w = wipe_tree(g, *p);
+			r = w < 0 ? w : 0;
+			wiped = wiped || w > 0;
+		}
+	if (r >= 0 && wiped && guestfs_sync(g) < 0)
+		r = err_fail(-EIO, "Generalize: sync failed: %s", guestimg_error(g));
+	for (char **p = sb->remove; p && *p && r >= 0; p++) {
+		if (!guestimg_exists(g, *p))
+			continue;
+		if (guestfs_rm_rf(g, *p) < 0)
+			r = err_fail(-EIO, "Generalize: cannot remove %s: %s", *p, guestimg_error(g));
+		else
+			log_debug("generalize: removed %s", *p);
+	}
+	for (char **p = sb->truncate; p && *p && r >= 0; p++)
+		if (guestimg_is_file(g, *p) && guestfs_truncate(g, *p) < 0)
+			r = err_fail(-EIO, "Generalize: cannot truncate %s: %s", *p, guestimg_error(g));
+	strv_free(sb->remove);
+	strv_free(sb->truncate);
+	sb->remove = sb->truncate = NULL;
+	return r;
 }
 
 /* ---- line editing of text files ---- */
@@ -420,23 +447,20 @@ static int apply_rules(guestfs_h *g)
 {
 	size_t n;
 	const struct hygiene_rule *rules = hygiene_rules(&n);
+	struct scrub_batch batch = {NULL, NULL};
 	for (size_t i = 0; i < n; i++) {
 		if (rules[i].scrub == HYGIENE_SCRUB_KEEP)
 			continue;
 		char **paths = guestimg_glob(g, rules[i].glob);
-		int r = 0;
-		for (char **p = paths; p && *p && r >= 0; p++) {
-			if (rules[i].scrub == HYGIENE_SCRUB_REMOVE) {
-				r = rm_path(g, *p);
-			} else if (guestimg_is_file(g, *p)) {
-				r = truncate_path(g, *p);
-			}
+		for (char **p = paths; p && *p; p++) {
+			if (rules[i].scrub == HYGIENE_SCRUB_REMOVE)
+				strv_push(&batch.remove, *p);
+			else if (guestimg_is_file(g, *p))
+				strv_push(&batch.truncate, *p);
 		}
 		strv_free(paths);
-		if (r < 0)
-			return r;
 	}
-	return 0;
+	return scrub_batch_run(g, &batch);
 }
 
 static bool is_rotated_log(const char *name)
@@ -465,23 +489,24 @@ static int scrub_logs(guestfs_h *g)
 	char **found = guestfs_find(g, "/var/log");
 	if (!found)
 		return err_fail(-EIO, "Generalize: cannot list /var/log: %s", guestimg_error(g));
-	int r = 0;
+	struct scrub_batch batch = {NULL, NULL};
 	unsigned truncated = 0, removed = 0;
-	for (char **p = found; *p && r >= 0; p++) {
+	for (char **p = found; *p; p++) {
 		_cleanup_free_ char *path = path_join("/var/log", *p);
 		long long size = guestimg_file_size(g, path);
 		if (size < 0)
 			continue; /* directories, symlinks, sockets */
 		const char *base = strrchr(path, '/') + 1;
 		if (is_rotated_log(base)) {
-			r = rm_path(g, path);
+			strv_push(&batch.remove, path);
 			removed++;
 		} else if (size > 0) {
-			r = truncate_path(g, path);
+			strv_push(&batch.truncate, path);
 			truncated++;
 		}
 	}
 	free_guestfs_strv(found);
+	int r = scrub_batch_run(g, &batch);
 	if (r >= 0)
 		log_debug("generalize: %u logs truncated, %u rotated logs removed", truncated, removed);
 	return r;
@@ -494,13 +519,13 @@ static int empty_dir(guestfs_h *g, const char *dir)
 	char **names = guestfs_ls(g, dir);
 	if (!names)
 		return err_fail(-EIO, "Generalize: cannot list %s: %s", dir, guestimg_error(g));
-	int r = 0;
-	for (char **p = names; *p && r >= 0; p++) {
+	struct scrub_batch batch = {NULL, NULL};
+	for (char **p = names; *p; p++) {
 		_cleanup_free_ char *path = path_join(dir, *p);
-		r = rm_path(g, path);
+		strv_push(&batch.remove, path);
 	}
 	free_guestfs_strv(names);
-	return r;
+	return scrub_batch_run(g, &batch);
 }
 
 /* ---- first boot ---- */

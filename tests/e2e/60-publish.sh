@@ -172,7 +172,9 @@ sed -n '/^{/,/^}/p' "$work/force.out" > "$work/force.json"
 [ "$(inspect eks-node | python3 -c 'import json,sys; print(json.load(sys.stdin)["template"])')" = True ] ||
 	fail "--force: the replacement is not a template"
 folder_is "eks-node hostport insecure pwfile "
-[ -n "$old" ]
+[ -n "$old" ] || fail "vcsim: no inventory path for the existing template"
+[ "$(inspect eks-node | python3 -c 'import json,sys; print(json.load(sys.stdin)["inventory_path"])')" = "$old" ] ||
+	fail "--force: the replacement is not where the old template was ($old)"
 
 # 8. lease and upload failures: the lease is aborted and the VM removed
 step "lease fault on complete"

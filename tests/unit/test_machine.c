@@ -212,23 +212,23 @@ END_TEST
 START_TEST(accel_auto_never_picks_a_hanging_kvm)
 {
 	char *k = host_kernel();
-	/* Whatever this host does, auto must return an accelerator that boots. */
+	/* Whatever this host does (here KVM exists but hangs Linux guests),
+	 * auto must return an accelerator that boots the host's kernel to its
+	 * panic-reboot: a hanging KVM fails the wait with a timeout. */
 	enum accel_kind a = machine_pick_accel(URI, 0, ACCEL_AUTO, ARCH_AMD64, k);
-	ck_assert(a == ACCEL_KVM || a == ACCEL_TCG);
+	struct machine_config cfg = probe_config("hnbuild-test-accel", k, "console=ttyS0 panic=-1 root=/dev/none");
+	cfg.accel = a;
+	struct machine *m = NULL;
+	ck_assert_int_eq(machine_start(URI, &cfg, true, &m), 0);
+	struct machine_watch w = {.stage = "test", .timeout = 120};
+	struct machine_result res;
+	machine_wait(m, &w, &res);
+	ck_assert_msg(res.outcome == MACHINE_REBOOTED, "the picked accelerator (%s) did not boot: %s",
+		      a == ACCEL_KVM ? "kvm" : "tcg", machine_outcome_name(res.outcome));
+	machine_result_free(&res);
+	machine_free(m, false);
+	/* No KVM for another architecture's guest. */
 	ck_assert_int_eq(machine_pick_accel(URI, 0, ACCEL_AUTO, ARCH_ARM64, k), ACCEL_TCG);
-	ck_assert_int_eq(machine_pick_accel(URI, 0, ACCEL_TCG, ARCH_AMD64, k), ACCEL_TCG);
-	if (a == ACCEL_KVM) {
-		struct machine_config cfg = probe_config("hnbuild-test-kvm", k, "console=ttyS0 panic=-1 root=/dev/none");
-		cfg.accel = ACCEL_KVM;
-		struct machine *m = NULL;
-		ck_assert_int_eq(machine_start(URI, &cfg, true, &m), 0);
-		struct machine_watch w = {.stage = "test", .timeout = 30};
-		struct machine_result res;
-		machine_wait(m, &w, &res);
-		ck_assert_int_eq(res.outcome, MACHINE_REBOOTED);
-		machine_result_free(&res);
-		machine_free(m, false);
-	}
 	free(k);
 }
 END_TEST
