@@ -90,19 +90,6 @@ static bool entry_complete(const char *dir)
 	return stat(info, &st) == 0 && S_ISREG(st.st_mode) && stat(disk, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* flock that a signal interrupts: -EINTR after Ctrl-C, else 0 or -errno. */
-static int lock(int fd, int op)
-{
-	for (;;) {
-		if (flock(fd, op) == 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-		if (signals_interrupted())
-			return -EINTR;
-	}
-}
-
 static void touch_last_use(const char *dir)
 {
 	_cleanup_free_ char *p = path_join(dir, "last-use");
@@ -179,7 +166,7 @@ int basecache_acquire(const char *cache_dir, const struct basecache_key *key, st
 				log_info("cache: another build is installing the same base (key %.16s); waiting for it",
 					 e->key);
 			said = true;
-			r = lock(e->lock_fd, LOCK_SH);
+			r = signals_flock(e->lock_fd, LOCK_SH);
 			if (r == -EINTR)
 				return err_interrupted("the wait for the cache");
 			if (r < 0)
@@ -243,7 +230,7 @@ int basecache_commit(struct basecache_entry *e, const struct basecache_key *key,
 	free(e->disk);
 	e->disk = path_join(e->dir, "disk.qcow2");
 	touch_last_use(e->dir);
-	r = lock(e->lock_fd, LOCK_SH);
+	r = signals_flock(e->lock_fd, LOCK_SH);
 	if (r < 0)
 		return err_fail_errno(r, "cannot lock the cache entry %s", e->dir);
 	e->hit = true;

@@ -1,8 +1,10 @@
 /* signals.c — the interrupt flag behind signals.h. */
 #include "signals.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 
 static volatile sig_atomic_t interrupted;
 
@@ -27,3 +29,15 @@ void signals_install(void)
 bool signals_interrupted(void) { return interrupted != 0; }
 
 void signals_set_interrupted(bool on) { interrupted = on ? 1 : 0; }
+
+int signals_flock(int fd, int op)
+{
+	for (;;) {
+		if (flock(fd, op) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+		if (signals_interrupted())
+			return -EINTR;
+	}
+}

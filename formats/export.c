@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "ova.h"
 #include "runcmd.h"
+#include "signals.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -258,6 +260,29 @@ static int write_manifest(const struct export_request *req, const struct export_
 	return r;
 }
 
+/* Builds that write into one output directory at once take turns from
+ * reading SHA256SUMS and manifest.json to renaming everything into place,
+ * so none loses another's lines. The lock is on the directory itself (no
+ * lock file is left there); writing the images happens outside it. */
+static int lock_output_dir(const char *dir, int *fd_out)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_fail_errno(-errno, "--output-dir %s cannot be opened", dir);
+	int r = flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : -errno;
+	if (r == -EWOULDBLOCK) {
+		log_info("Waiting for another build to finish writing SHA256SUMS and manifest.json in %s", dir);
+		r = signals_flock(fd, LOCK_EX);
+	}
+	if (r < 0) {
+		close(fd);
+		return r == -EINTR ? err_interrupted("the wait for the output directory")
+				   : err_fail_errno(r, "--output-dir %s cannot be locked", dir);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 static int check_request(const struct export_request *req)
 {
 	if (str_empty(req->source_path))
@@ -338,6 +363,9 @@ int export_all(const struct export_request *req, struct export_result *res)
 		o->size = o->file.pos;
 	}
 	struct outfile sums = {.fd = -1}, manifest = {.fd = -1};
+	_cleanup_close_ int dir_lock = -1;
+	if (r == 0)
+		r = lock_output_dir(req->output_dir, &dir_lock);
 	if (r == 0)
 		r = write_sums(req->output_dir, outs, n, &sums);
 	if (r == 0)

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 
 #include "formats_util.h"
 #include "cleanup.h"
@@ -345,6 +346,65 @@ START_TEST(shared_output_dir)
 }
 END_TEST
 
+/* Builds writing into one output directory at once: each export's lines
+ * and entry survive the others' (they take turns on the directory's lock
+ * from reading SHA256SUMS to the last rename). Without the lock, exports
+ * started together read the same old index and the last rename wins. */
+#define RACERS 8
+START_TEST(concurrent_exports)
+{
+	char *d = fu_mkdtemp(), *out = fu_path(d, "out");
+	char *src = make_disk(d, 1 << 20);
+	ck_assert_int_eq(mkdir(out, 0755), 0);
+	for (int round = 0; round < 3; round++) {
+		int go[2];
+		ck_assert_int_eq(pipe(go), 0);
+		pid_t kids[RACERS];
+		for (int i = 0; i < RACERS; i++) {
+			kids[i] = fork();
+			ck_assert_int_ge(kids[i], 0);
+			if (kids[i] == 0) {
+				char c, name[64];
+				close(go[1]);
+				if (read(go[0], &c, 1) != 0) /* wait for the start: the write end closes */
+					_exit(3);
+				snprintf(name, sizeof(name), "racer%d-round%d", i, round);
+				struct export_request req = request(src, out, FORMAT_RAW);
+				req.base_name = name;
+				struct export_result res;
+				int r = export_all(&req, &res);
+				export_result_free(&res);
+				_exit(r == 0 ? 0 : 1);
+			}
+		}
+		close(go[0]);
+		close(go[1]); /* all start at once */
+		for (int i = 0; i < RACERS; i++) {
+			int st;
+			ck_assert_int_eq(waitpid(kids[i], &st, 0), kids[i]);
+			ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "racer %d of round %d failed", i, round);
+		}
+	}
+	char buf[8192], cmd[1024];
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sha256sum --quiet -c SHA256SUMS && wc -l < SHA256SUMS", out);
+	char *sh[] = {"sh", "-c", cmd, NULL};
+	ck_assert_msg(fu_run(sh, buf, sizeof(buf)) == 0, "%s", buf);
+	ck_assert_msg(atoi(buf) == 3 * RACERS, "SHA256SUMS has %d lines, not %d", atoi(buf), 3 * RACERS);
+	char *man = fu_path(out, "manifest.json");
+	char *py[] = {"python3", "-c",
+		      "import json,sys; b=json.load(open(sys.argv[1]))['builds']; "
+		      "n=sorted(x['name'] for x in b); "
+		      "w=sorted('racer%d-round%d'%(i,r) for i in range(8) for r in range(3)); "
+		      "assert n==w, n; print('ok')",
+		      man, NULL};
+	ck_assert_msg(fu_run(py, buf, sizeof(buf)) == 0, "manifest.json: %s", buf);
+	/* the lock leaves nothing behind: 24 images, SHA256SUMS, manifest.json */
+	ck_assert_int_eq(count_entries(out), 3 * RACERS + 2);
+	fu_rm_rf(d);
+	free(d), free(out), free(src), free(man);
+}
+END_TEST
+
 int main(void)
 {
 	log_setup(LOG_FORMAT_TEXT, -1);
@@ -358,6 +418,7 @@ int main(void)
 	tcase_add_test(tc, full_disk);
 	tcase_add_test(tc, base_names);
 	tcase_add_test(tc, shared_output_dir);
+	tcase_add_test(tc, concurrent_exports);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
