@@ -56,6 +56,7 @@ struct build {
 	struct basecache_entry base;
 	char *nvram;
 	enum accel_kind accel;
+	unsigned ssh_port;         /* the provision VM's forwarded SSH port; 0 before it */
 	char *mounts;              /* how the disk mounts in libguestfs (guestimg_mounts): found
 				    * once, by the grant (or read from the cached base) */
 	struct machine *vm;        /* the VM running now, if any */
@@ -425,6 +426,7 @@ static int stage_provision(struct build *b)
 	r = provision_free_port(&port);
 	if (r < 0)
 		return r;
+	b->ssh_port = port;
 	/* Boot 2 starts with fresh UEFI variables, as every clone of the image will. */
 	if (b->nvram)
 		unlink(b->nvram);
@@ -621,7 +623,10 @@ static char *make_workdir(const struct build_env *env, const char *name, int *lo
 
 static void build_cleanup(struct build *b, bool failed)
 {
-	enum on_error_kind mode = failed ? b->spec->on_error : ON_ERROR_CLEANUP;
+	/* --on-error is for failures; an interrupt (SIGINT/SIGTERM) means
+	 * "stop and clean up" whatever it says. */
+	bool interrupted = failed && err_exit_code() == EXIT_INTERRUPTED;
+	enum on_error_kind mode = failed && !interrupted ? b->spec->on_error : ON_ERROR_CLEANUP;
 	if (b->vm) {
 		if (mode == ON_ERROR_KEEP)
 			b->res->kept_domain = xstrdup(machine_name(b->vm));
@@ -637,7 +642,16 @@ static void build_cleanup(struct build *b, bool failed)
 			/* Asked to keep a failed build: the key lets its owner log in to debug. */
 			if (mode == ON_ERROR_KEEP && b->cred.private_key) {
 				_cleanup_free_ char *key = path_join(b->workdir, "build-key");
-				if (credential_write_private_key(&b->cred, key) == 0)
+				if (credential_write_private_key(&b->cred, key) < 0)
+					log_warn("--on-error keep: cannot write the build user's SSH key to %s", key);
+				else if (b->res->kept_domain && b->ssh_port) {
+					struct strbuf sb = STRBUF_INIT;
+					sb_init(&sb);
+					sb_addf(&sb, "ssh -i %s -p %u -o StrictHostKeyChecking=no "
+						     "-o UserKnownHostsFile=/dev/null %s@127.0.0.1",
+						key, b->ssh_port, b->cred.user);
+					b->res->kept_login = sb_detach(&sb, NULL);
+				} else
 					log_warn("--on-error keep: the build user's SSH key is in %s (user %s)", key,
 						 b->cred.user);
 			}
@@ -706,6 +720,7 @@ void build_result_free(struct build_result *res)
 	strv_free(res->outputs);
 	free(res->kept_dir);
 	free(res->kept_domain);
+	free(res->kept_login);
 	memset(res, 0, sizeof(*res));
 }
 

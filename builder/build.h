@@ -19,6 +19,7 @@ struct build_result {
 	size_t n_stages;
 	char *kept_dir;            /* --on-error keep: where the work files are */
 	char *kept_domain;         /* --on-error keep: the VM left running */
+	char *kept_login;          /* --on-error keep in provisioning: the ssh command that enters it */
 };
 
 /* Where a build keeps its shared state: the ISO cache and scratch space. */

@@ -58,9 +58,16 @@ int cmd_build(int argc, char **argv)
 			log_msg(LOG_DEBUG, "build failed: %s", err_message() ? err_message() : "unknown error");
 			if (res.kept_dir)
 				log_warn("--on-error %s: work files kept in %s", on_error_name(s->on_error), res.kept_dir);
-			if (res.kept_domain)
-				log_warn("--on-error keep: VM %s left running (virsh -c %s console %s; virsh destroy %s)",
-					 res.kept_domain, s->libvirt_uri, res.kept_domain, res.kept_domain);
+			/* Its serial console is a FIFO of ours (machine.c), not one
+			 * `virsh console` reaches: its output so far is in the work
+			 * directory, and SSH enters a kept provision VM. */
+			if (res.kept_login)
+				log_warn("--on-error keep: VM %s left running; enter it with: %s (end it: virsh -c %s destroy %s)",
+					 res.kept_domain, res.kept_login, s->libvirt_uri, res.kept_domain);
+			else if (res.kept_domain)
+				log_warn("--on-error keep: VM %s left running; its console so far is in %s/console-*.log "
+					 "(end it: virsh -c %s destroy %s)",
+					 res.kept_domain, res.kept_dir, s->libvirt_uri, res.kept_domain);
 		} else {
 			log_info("build %u/%u done in %.0f s:", i + 1, plan.n_specs, now_monotonic() - t0);
 			for (size_t k = 0; res.outputs && res.outputs[k]; k++)

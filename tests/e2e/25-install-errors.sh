@@ -2,7 +2,8 @@
 # 25-install-errors.sh — what a build does with bad input and failures:
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
 # of the other arch or OS, an unreachable URL, an installer failure (named
-# step and console tail), a timeout, a libvirtd that never answers, and
+# step and console tail), a timeout (with --on-error abort: the VM stopped,
+# its work files and install disk kept), a libvirtd that never answers, and
 # SIGINT during the install (nothing
 # left: no domain, no temp file); after SIGKILL the next build removes the
 # killed one's work directory.
@@ -64,13 +65,20 @@ no_domains
 no_temp_files
 [ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2" ] || die "an output was written by a failed build"
 
-say "timeout: --timeout 20s ends the install with exit 1 (ISO given by a relative path)"
+say "timeout with --on-error abort: exit 1, the VM stopped, its files kept (ISO given by a relative path)"
 cd "$FIXTURES" || die "no fixtures"
 expect_rc 1 "$HNBUILD" build --os ubuntu24 --iso ubuntu24-amd64.iso --iso-checksum file:SHA256SUMS $FLAGS \
-	--timeout 20s --output-dir "$OUT"
+	--timeout 20s --on-error abort --output-dir "$OUT"
 cd "$ROOT" || die "no root"
 expect_out "did not finish within 20 s"
 no_domains
+KEPT=$(sed -n 's/.*--on-error abort: work files kept in \(.*\)$/\1/p' "$T/out")
+DISK=$(sed -n 's/.*--on-error abort: the unfinished install disk is \(.*\)$/\1/p' "$T/out")
+[ -n "$KEPT" ] && [ -d "$KEPT" ] || { cat "$T/out"; die "--on-error abort did not keep the work directory"; }
+grep -q "Linux version" "$KEPT/console-install.log" || die "the kept work directory has no install console log"
+[ -n "$DISK" ] && qemu-img info "$DISK" > /dev/null 2>&1 || die "--on-error abort did not keep the install disk ($DISK)"
+grep -q "left running" "$T/out" && die "--on-error abort left the VM running"
+rm -rf "$KEPT" "$DISK"
 no_temp_files
 
 say "a libvirtd that does not answer: exit 1 naming libvirtd within --libvirt-timeout, nothing left"

@@ -3,8 +3,9 @@
 # alone (a copy-on-write overlay; the shared image is only read):
 #  1. with a NoCloud seed made from `hnbuild userdata` output: cloud-init
 #     writes the NodeConfig and the fake `nodeadm init` runs with it;
-#  2. with a plain /etc/eks/nodeadm/nodeConfig.yaml and no seed: the
-#     first-boot unit runs `nodeadm init`.
+#  2. with neither a seed nor a NodeConfig the first-boot unit does nothing;
+#     then, a plain /etc/eks/nodeadm/nodeConfig.yaml on that node and no
+#     seed: the first-boot unit runs `nodeadm init`, once.
 # Each boot gets a new machine-id, a login prompt and SSH host keys.
 . "$(dirname "$0")/lib.sh"
 
@@ -90,12 +91,22 @@ add_settle_marker "$T/a.qcow2"
 boot "$T/a.qcow2" "$T/a.console" "$T/seed.iso"
 guest_file "$T/a.qcow2" /opt/nodeadm/tracker > "$T/tracker-a"
 grep "init" "$T/tracker-a" | grep -q "e2e-cluster" || { cat "$T/tracker-a"; die "nodeadm init did not run with the cluster from hnbuild userdata"; }
+# cloud-init ran the join; the first-boot unit, which starts after it, must not join again
+[ "$(grep -c "command=init" "$T/tracker-a")" = 1 ] || { cat "$T/tracker-a"; die "nodeadm init ran more than once"; }
 [ -n "$(guest_file "$T/a.qcow2" /etc/machine-id)" ] || die "no new machine-id after boot"
 guest_file "$T/a.qcow2" /etc/hostname | grep -q node-a || die "hostname not set from the metadata"
 M1=$(guest_file "$T/a.qcow2" /etc/machine-id)
 
-say "2. plain file path: the first-boot unit"
+say "2. the first-boot unit: no NodeConfig and no seed, it does nothing"
 qemu-img create -q -f qcow2 -b "$BASE" -F qcow2 "$T/b.qcow2"
+add_settle_marker "$T/b.qcow2"
+boot "$T/b.qcow2" "$T/b0.console"
+guest_file "$T/b.qcow2" /opt/nodeadm/tracker > "$T/tracker-b0" || die "no nodeadm tracker in the image"
+grep -q "command=install" "$T/tracker-b0" || { cat "$T/tracker-b0"; die "the tracker does not hold nodeadm install"; }
+grep -q "command=init" "$T/tracker-b0" && { cat "$T/tracker-b0"; die "nodeadm init ran without a NodeConfig"; }
+grep -q "nodeadm init" "$T/b0.console" && die "the first-boot unit ran without a NodeConfig"
+
+say "2b. a plain NodeConfig file on that node, no seed: the first-boot unit joins"
 cat > "$T/nodeConfig.yaml" <<'EOC'
 apiVersion: node.eks.aws/v1alpha1
 kind: NodeConfig
@@ -113,6 +124,7 @@ upload $T/nodeConfig.yaml /etc/eks/nodeadm/nodeConfig.yaml"
 boot "$T/b.qcow2" "$T/b.console"
 guest_file "$T/b.qcow2" /opt/nodeadm/tracker > "$T/tracker-b"
 grep "init" "$T/tracker-b" | grep -q "file-cluster" || { cat "$T/tracker-b"; tail -n 30 "$T/b.console"; die "the first-boot unit did not run nodeadm init"; }
+[ "$(grep -c "command=init" "$T/tracker-b")" = 1 ] || { cat "$T/tracker-b"; die "nodeadm init ran more than once"; }
 M2=$(guest_file "$T/b.qcow2" /etc/machine-id)
 [ -n "$M2" ] && [ "$M1" != "$M2" ] || die "clones share a machine-id ($M1 / $M2)"
 
