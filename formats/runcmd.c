@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "signals.h"
 #include "strbuf.h"
 
 extern char **environ;
@@ -36,10 +38,19 @@ int runcmd(char *const argv[])
 	struct strbuf err = STRBUF_INIT;
 	sb_init(&err);
 	char buf[4096];
+	/* A SIGTERM sent to hnbuild alone (kill PID, a CI job's limit) does
+	 * not reach the tool: pass it on, so a long qemu-img ends with the
+	 * build. */
+	bool stopped = false;
 	for (;;) {
 		ssize_t n = read(fds[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			if (signals_interrupted() && !stopped) {
+				kill(pid, SIGTERM);
+				stopped = true;
+			}
 			continue;
+		}
 		if (n <= 0)
 			break;
 		if (err.len < 65536)
@@ -48,7 +59,14 @@ int runcmd(char *const argv[])
 	close(fds[0]);
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+		if (signals_interrupted() && !stopped) {
+			kill(pid, SIGTERM);
+			stopped = true;
+		}
+	if (stopped || signals_interrupted()) {
+		sb_release(&err);
+		return err_interrupted(argv[0]);
+	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		sb_release(&err);
 		return 0;

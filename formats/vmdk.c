@@ -18,6 +18,7 @@
 #include "embedded.h"
 #include "err.h"
 #include "log.h"
+#include "signals.h"
 #include "strbuf.h"
 #include "tmpl.h"
 #include "util.h"
@@ -507,7 +508,9 @@ int vmdk_write(int src_fd, uint64_t virtual_size, struct outfile *out, const str
 	if (writer_started)
 		pthread_join(writer, NULL);
 	/* Errors of the other threads were recorded on those threads. */
-	if (r == 0 && c.error)
+	if (r == 0 && c.error == -EINTR && signals_interrupted())
+		r = err_interrupted("the export"); /* the writer thread stopped at the signal */
+	else if (r == 0 && c.error)
 		r = err_fail_errno(c.error, "Failed to write the VMDK %s", out->final_path);
 	if (r == 0)
 		r = write_tail(&c, sectors);

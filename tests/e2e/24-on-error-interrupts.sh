@@ -47,7 +47,7 @@ wait_line() {
 	while [ "$(date +%s)" -lt "$_end" ]; do
 		grep -q -- "$2" "$1" && return 0
 		kill -0 "$B" 2>/dev/null || { tail -n 20 "$1"; die "the build ended before '$2'"; }
-		sleep 1
+		sleep 0.2
 	done
 	tail -n 20 "$1"
 	die "no '$2' within $3 s"
@@ -118,11 +118,13 @@ printf 'an earlier image\n' > "$OUT/earlier.raw"
 printf '{\n  "builds": [\n  ],\n  "last_run_uuid": "earlier"\n}\n' > "$OUT/manifest.json"
 before=$(cd "$OUT" && sha256sum earlier.raw SHA256SUMS manifest.json)
 # shellcheck disable=SC2086
-start_build "$T/term-export.out" $FLAGS --nodeadm-url "$NODEADM_URL" --format qcow2,ova --output-dir "$OUT"
+start_build "$T/term-export.out" $FLAGS --nodeadm-url "$NODEADM_URL" --format qcow2,raw,ova --output-dir "$OUT"
+# The OVA is read through a raw copy of the disk, written first (a
+# temporary too); the signal goes as the first image starts.
 wait_line "$T/term-export.out" "Writing the qcow2 image" 900
-sleep 2
-ls -A "$OUT" | grep -q '\.tmp-' || die "no temporary output while the export writes (the interrupt proves nothing)"
+ls -A "$OUT" > "$T/during-export"
 term_build "$T/term-export.out"
+grep -q '\.tmp-' "$T/during-export" || { cat "$T/during-export"; die "no temporary output while the export wrote (the interrupt proves nothing)"; }
 no_domains
 no_temp_files
 only_build_logs "$OUT" earlier.raw SHA256SUMS manifest.json

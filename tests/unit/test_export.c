@@ -6,6 +6,7 @@
 #include <archive_entry.h>
 #include <check.h>
 #include <dirent.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
@@ -15,6 +16,8 @@
 #include "export.h"
 #include "log.h"
 #include "outfile.h"
+#include "runcmd.h"
+#include "signals.h"
 #include "util.h"
 #include "unit_run.h"
 
@@ -405,6 +408,68 @@ START_TEST(concurrent_exports)
 }
 END_TEST
 
+/* A SIGTERM to this process alone, DELAY_MS from now (from a child, as
+ * `kill PID` or a CI job's limit sends it). */
+static pid_t term_me_in(unsigned delay_ms)
+{
+	pid_t me = getpid(), k = fork();
+	ck_assert_int_ge(k, 0);
+	if (k == 0) {
+		usleep(delay_ms * 1000);
+		kill(me, SIGTERM);
+		_exit(0);
+	}
+	return k;
+}
+
+/* SIGTERM while the export writes: it ends at once (not when the images are
+ * done), says it was interrupted (exit 130), and no output or temporary
+ * is left, whether the signal comes while our own writer runs (OVA) or
+ * while qemu-img does (qcow2: the tool is stopped too). */
+START_TEST(interrupted_export)
+{
+	signals_install();
+	char *d = fu_mkdtemp(), *out = fu_path(d, "out");
+	char *src = fu_path(d, "disk.raw");
+	/* 512 MiB of data: far more than the signal's delay to write */
+	fu_sparse(src, 512ull << 20);
+	fu_pattern(src, 0, 512u << 20, 7);
+	unsigned fmts[] = {FORMAT_OVA, FORMAT_QCOW2};
+	for (unsigned i = 0; i < 2; i++) {
+		signals_set_interrupted(false);
+		err_clear();
+		struct export_request req = request(src, out, fmts[i]);
+		struct export_result res;
+		pid_t k = term_me_in(300);
+		double t0 = now_monotonic();
+		int r = export_all(&req, &res);
+		double took = now_monotonic() - t0;
+		ck_assert_int_eq(waitpid(k, NULL, 0), k);
+		ck_assert_msg(r == -EINTR && err_exit_code() == 130, "format %u: r=%d exit %d: %s", fmts[i], r,
+			      err_exit_code(), err_message() ? err_message() : "");
+		ck_assert_msg(strstr(err_message(), "interrupted"), "%s", err_message());
+		ck_assert_msg(took < 20, "format %u: the export went on for %.1f s after the signal", fmts[i], took);
+		ck_assert_int_eq(count_entries(out), 0);
+	}
+	/* a tool that would run for a minute is stopped with the build */
+	signals_set_interrupted(false);
+	char *sleeper[] = {"sleep", "60", NULL};
+	pid_t k = term_me_in(300);
+	double t0 = now_monotonic();
+	ck_assert_int_eq(runcmd(sleeper), -EINTR);
+	ck_assert_int_eq(err_exit_code(), 130);
+	ck_assert_msg(now_monotonic() - t0 < 30, "runcmd waited %.0f s for the tool after SIGTERM", now_monotonic() - t0);
+	ck_assert_int_eq(waitpid(k, NULL, 0), k);
+	/* no qemu-img left writing into the (removed) output directory */
+	char buf[256];
+	char *pg[] = {"sh", "-c", "! pgrep -f '[q]emu-img convert.*hnbuild-formats-test'", NULL};
+	ck_assert_msg(fu_run(pg, buf, sizeof(buf)) == 0, "qemu-img still runs: %s", buf);
+	signals_set_interrupted(false);
+	fu_rm_rf(d);
+	free(d), free(out), free(src);
+}
+END_TEST
+
 int main(void)
 {
 	log_setup(LOG_FORMAT_TEXT, -1);
@@ -419,6 +484,7 @@ int main(void)
 	tcase_add_test(tc, base_names);
 	tcase_add_test(tc, shared_output_dir);
 	tcase_add_test(tc, concurrent_exports);
+	tcase_add_test(tc, interrupted_export);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
