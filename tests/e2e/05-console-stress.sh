@@ -8,7 +8,7 @@
 # tears the domain down deadlocked libvirtd (issue 21): here it would show
 # as a `virsh list` that no longer answers, or a worker that never ends.
 # `make check` boots 16 domains; `make check-full` (E2E_FULL=1) 200: the
-# old console code deadlocked libvirtd here after about 170 (issue 21).
+# old console code deadlocked libvirtd here after 142 to about 170 (issue 21).
 # STRESS_DOMAINS (per worker) and STRESS_BIN override.
 # e2e-full-limit: 4800
 . "$(dirname "$0")/lib.sh"

@@ -32,15 +32,6 @@ only_build_logs() {
 	[ -z "$_left" ] || die "left in $_d: $_left"
 }
 
-# start_build LOG ARGS... — a build in the background (pid in B)
-start_build() {
-	_log=$1
-	shift
-	"$HNBUILD" build "$@" > "$_log" 2>&1 &
-	B=$!
-	CHILD_PIDS=$B
-}
-
 # wait_line LOG PATTERN SECONDS — until LOG has PATTERN (the build still running)
 wait_line() {
 	_end=$(($(date +%s) + $3))

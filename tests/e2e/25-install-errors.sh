@@ -110,9 +110,8 @@ expect_out "libvirt-timeout"
 # start_install LOG — a build in the background (pid in B) until its
 # installer boots
 start_install() {
-	"$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --output-dir "$OUT" > "$1" 2>&1 &
-	B=$!
-	CHILD_PIDS=$B
+	# shellcheck disable=SC2046
+	start_build "$1" --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --output-dir "$OUT"
 	for _ in $(seq 120); do
 		grep -q "install: .* booting" "$1" && break
 		sleep 1

@@ -172,12 +172,18 @@ guest_edit() {
 
 # run_build LOG ARGS... — hnbuild build ARGS in the background, sampling every
 # process's argv into $T/argv while it runs; returns its exit code.
-run_build() {
+# start_build LOG ARGS... — hnbuild build in the background (its pid in B)
+start_build() {
 	_log=$1
 	shift
 	"$HNBUILD" build "$@" > "$_log" 2>&1 &
-	_b=$!
-	CHILD_PIDS=$_b
+	B=$!
+	CHILD_PIDS=$B
+}
+
+run_build() {
+	start_build "$@"
+	_b=$B
 	while kill -0 $_b 2>/dev/null; do
 		ps -eo args >> "$T/argv" 2>/dev/null
 		sleep 1
