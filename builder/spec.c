@@ -81,7 +81,7 @@ static const struct setting settings[S__COUNT] = {
 	{S_ACCEL, "accel", "A", 0, {0}, "auto|kvm|tcg (auto proves KVM with a short boot, else TCG)"},
 	{S_FIRMWARE, "firmware", "FW", 0, {0}, "bios|uefi (default uefi; arm64 is always uefi)"},
 	{S_TIMEOUT, "timeout", "DUR", 0, {0}, "limit for each VM boot, e.g. 90m, 2h, 600s (default 2h)"},
-	{S_ON_ERROR, "on-error", "WHAT", 0, {0}, "cleanup|abort|keep: what to do with the VM and disks on failure"},
+	{S_ON_ERROR, "on-error", "WHAT", 0, {0}, "cleanup|abort|keep: what to do with the VM and disks on failure (Ctrl-C/SIGTERM always cleans up)"},
 	{S_AUTOINSTALL, "autoinstall", "FILE", SF_PATH, {0}, "your own autoinstall user-data instead of hnbuild's (Ubuntu)"},
 	{S_KICKSTART, "kickstart", "FILE", SF_PATH, {0}, "your own kickstart instead of hnbuild's (RHEL)"},
 	{S_LATE_COMMAND, "late-command", "CMD", SF_LIST, {0}, "extra late-command (Ubuntu) or %post line (RHEL), repeatable"},
