@@ -572,7 +572,7 @@ static int stage_publish(struct build *b)
 static int run_stage(struct build *b, const char *stage, int (*fn)(struct build *))
 {
 	if (signals_interrupted())
-		return err_interrupted(stage);
+		return err_interrupted("%s", stage);
 	log_stage(stage, "start", 0);
 	double t0 = now_monotonic();
 	int r = fn(b);
@@ -580,7 +580,7 @@ static int run_stage(struct build *b, const char *stage, int (*fn)(struct build 
 	if (b->res->n_stages < BUILD_MAX_STAGES)
 		b->res->stages[b->res->n_stages++] = (struct build_stage_time){stage, dt};
 	if (r < 0 && signals_interrupted() && err_exit_code() != EXIT_INTERRUPTED)
-		r = err_interrupted(stage);
+		r = err_interrupted("%s", stage);
 	log_stage(stage, r < 0 ? "failed" : "done", dt);
 	return r;
 }
@@ -625,8 +625,8 @@ static void build_cleanup(struct build *b, bool failed)
 {
 	/* --on-error is for failures; an interrupt (SIGINT/SIGTERM) means
 	 * "stop and clean up" whatever it says. */
-	bool interrupted = failed && err_exit_code() == EXIT_INTERRUPTED;
-	enum on_error_kind mode = failed && !interrupted ? b->spec->on_error : ON_ERROR_CLEANUP;
+	enum on_error_kind mode =
+		failed && err_exit_code() != EXIT_INTERRUPTED ? b->spec->on_error : ON_ERROR_CLEANUP;
 	if (b->vm) {
 		if (mode == ON_ERROR_KEEP)
 			b->res->kept_domain = xstrdup(machine_name(b->vm));

@@ -60,13 +60,20 @@ int err_verify(int r, const char *fmt, ...)
 	return r < 0 ? r : -EBADMSG;
 }
 
-int err_interrupted(const char *what)
+int err_interrupted(const char *fmt, ...)
 {
+	struct strbuf what = STRBUF_INIT;
+	sb_init(&what);
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&what, fmt, ap);
+	va_end(ap);
 	free(last_message);
 	last_message = NULL;
 	struct strbuf sb = STRBUF_INIT;
 	sb_init(&sb);
-	sb_addf(&sb, "interrupted during %s", what);
+	sb_addf(&sb, "interrupted during %s", what.buf);
+	sb_release(&what);
 	last_message = sb_detach(&sb, NULL);
 	last_exit = EXIT_INTERRUPTED;
 	return -EINTR;

@@ -20,7 +20,7 @@ int err_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Record an input verification failure (exit 3). Returns r. */
 int err_verify(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Record an interruption (exit 130). Returns -EINTR. */
-int err_interrupted(const char *what);
+int err_interrupted(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The last recorded message, or NULL; and its exit code (1 if none recorded). */
 const char *err_message(void);

@@ -68,14 +68,8 @@ int outfile_hash_only(struct outfile *o, const void *buf, size_t len)
 {
 	/* Every writer passes each chunk through here: Ctrl-C/SIGTERM ends a
 	 * long export at the next chunk, and the temporary goes with it. */
-	if (signals_interrupted()) {
-		struct strbuf what = STRBUF_INIT;
-		sb_init(&what);
-		sb_addf(&what, "the write of %s", o->final_path);
-		int r = err_interrupted(what.buf);
-		sb_release(&what);
-		return r;
-	}
+	if (signals_interrupted())
+		return err_interrupted("the write of %s", o->final_path);
 	if (EVP_DigestUpdate(o->sha, buf, len) != 1)
 		return err_fail(-EIO, "SHA-256 update failed");
 	return 0;

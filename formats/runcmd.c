@@ -17,6 +17,16 @@
 
 extern char **environ;
 
+/* A SIGTERM sent to hnbuild alone (kill PID, a CI job's limit) does not
+ * reach the tool: pass it on once, so a long qemu-img ends with the build. */
+static void pass_on_interrupt(pid_t pid, bool *passed)
+{
+	if (signals_interrupted() && !*passed) {
+		kill(pid, SIGTERM);
+		*passed = true;
+	}
+}
+
 int runcmd(char *const argv[])
 {
 	int fds[2];
@@ -38,17 +48,11 @@ int runcmd(char *const argv[])
 	struct strbuf err = STRBUF_INIT;
 	sb_init(&err);
 	char buf[4096];
-	/* A SIGTERM sent to hnbuild alone (kill PID, a CI job's limit) does
-	 * not reach the tool: pass it on, so a long qemu-img ends with the
-	 * build. */
-	bool stopped = false;
+	bool passed = false;
 	for (;;) {
 		ssize_t n = read(fds[0], buf, sizeof(buf));
 		if (n < 0 && errno == EINTR) {
-			if (signals_interrupted() && !stopped) {
-				kill(pid, SIGTERM);
-				stopped = true;
-			}
+			pass_on_interrupt(pid, &passed);
 			continue;
 		}
 		if (n <= 0)
@@ -59,13 +63,10 @@ int runcmd(char *const argv[])
 	close(fds[0]);
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		if (signals_interrupted() && !stopped) {
-			kill(pid, SIGTERM);
-			stopped = true;
-		}
-	if (stopped || signals_interrupted()) {
+		pass_on_interrupt(pid, &passed);
+	if (signals_interrupted()) {
 		sb_release(&err);
-		return err_interrupted(argv[0]);
+		return err_interrupted("%s", argv[0]);
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		sb_release(&err);
