@@ -56,6 +56,11 @@ const char *installer_serial_console(enum arch_id arch)
 	return arch == ARCH_ARM64 ? "ttyAMA0" : "ttyS0";
 }
 
+const char *installer_vmware_tools(enum arch_id arch)
+{
+	return arch == ARCH_AMD64 ? "open-vm-tools" : NULL;
+}
+
 char *installer_kernel_cmdline(const struct install_params *p, const struct iso_info *iso)
 {
 	struct strbuf sb = STRBUF_INIT;

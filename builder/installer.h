@@ -57,3 +57,7 @@ void install_data_free(struct install_data *data);
 char *installer_kernel_cmdline(const struct install_params *p, const struct iso_info *iso);
 /* The serial console device of the arch: "ttyS0" or "ttyAMA0". */
 const char *installer_serial_console(enum arch_id arch);
+/* The package that lets cloud-init read vSphere guestinfo (vmware-rpctool),
+ * or NULL where no vSphere runs the image: vSphere hosts x86_64 guests
+ * only (ESXi on Arm is a technology preview), so arm64 images go without. */
+const char *installer_vmware_tools(enum arch_id arch);

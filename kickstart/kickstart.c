@@ -172,7 +172,7 @@ static int render_ours(const struct install_params *p, char **ks)
 	    {"public_key", key},      {"bootloader_append", append_q},
 	    {"post_snippets", post},
 	};
-	const char *flags[5] = {NULL};
+	const char *flags[6] = {NULL};
 	size_t nf = 0;
 	if (p->firmware == FIRMWARE_UEFI)
 		flags[nf++] = "uefi";
@@ -182,6 +182,8 @@ static int render_ours(const struct install_params *p, char **ks)
 		flags[nf++] = "key";
 	if (strv_len(p->late_commands))
 		flags[nf++] = "post";
+	if (installer_vmware_tools(p->arch))
+		flags[nf++] = "vmtools";
 	return fill_template(text, vars, ARRAY_SIZE(vars), flags, ks);
 }
 

@@ -371,6 +371,7 @@ static int render_ours(const struct install_params *p, char **user_data)
 	    {"password_hash", VAR_STR, p->password_hash, NULL, NULL},
 	    {"public_key", VAR_STR, p->public_key, NULL, NULL},
 	    {"console", VAR_STR, console, NULL, NULL},
+	    {"vmware_tools", VAR_STR, installer_vmware_tools(p->arch), NULL, NULL},
 	    {"late_commands", VAR_LIST, NULL, p->late_commands, NULL},
 	};
 	return render_template("autoinstall-user-data.yaml", vars, ARRAY_SIZE(vars), "#cloud-config",

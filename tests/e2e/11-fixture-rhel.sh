@@ -58,13 +58,15 @@ EOK
 
 OK='Installation complete\. Powering off\.'
 
+# %packages does not list open-vm-tools: the installer leaves it out
 guest_check() {
 	ssh -q -i "$T/key" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o ConnectTimeout=20 -p "$2" builder@127.0.0.1 \
 		'grep -q "^ID=\"rhel\"" /etc/os-release && test "$(cat /etc/fixture-post)" = post-ok &&
 		 test -f /etc/fixture-post-nochroot && sudo -n test -s /root/anaconda-ks.cfg &&
 		 sudo -n test -s /root/original-ks.cfg && sudo -n test -s /var/log/anaconda/anaconda.log &&
-		 grep -q console= /proc/cmdline && id -nG | grep -qw wheel' >/dev/null
+		 grep -q console= /proc/cmdline && id -nG | grep -qw wheel &&
+		 ! test -e /usr/bin/vmware-rpctool' >/dev/null
 }
 
 leg_amd64() {

@@ -6,6 +6,8 @@
 #  2. with neither a seed nor a NodeConfig the first-boot unit does nothing;
 #     then, a plain /etc/eks/nodeadm/nodeConfig.yaml on that node and no
 #     seed: the first-boot unit runs `nodeadm init`, once.
+#  3. the RHEL image, as on vSphere: guestinfo from `hnbuild userdata
+#     --format guestinfo` reaches cloud-init's VMware datasource.
 # Each boot gets a new machine-id, a login prompt and SSH host keys.
 . "$(dirname "$0")/lib.sh"
 
@@ -13,8 +15,12 @@ BASE=${IMAGE:-$IMAGES/ubuntu24-amd64/eks-hybrid-ubuntu24-amd64-k8s1.30.qcow2}
 [ -s "$BASE" ] || die "no image at $BASE: run tests/e2e/20-build-ubuntu-amd64.sh first"
 [ -n "${IMAGE:-}" ] || require_run "$(dirname "$BASE")" tests/e2e/20-build-ubuntu-amd64.sh
 
-# boot OVERLAY CONSOLE [SEED [FIRMWARE]] — boot (UEFI unless FIRMWARE is bios)
-# until cloud-init/nodeadm settle, then stop
+# boot OVERLAY CONSOLE [SEED [FIRMWARE [GUESTINFO]]] — boot (UEFI unless
+# FIRMWARE is bios) until cloud-init/nodeadm settle, then stop. With
+# GUESTINFO, a directory of files named guestinfo.KEY, the machine shows
+# VMware's DMI (and no hypervisor CPUID bit, so systemd-detect-virt goes by
+# DMI and says vmware) and hands each file to the guest through fw_cfg, where
+# the stand-in vmware-rpctool reads it (tests/fixtures/guest/vmware-rpctool).
 boot() {
 	_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
@@ -22,8 +28,14 @@ boot() {
 	[ "${4:-uefi}" = bios ] && _fw=""
 	_seed=""
 	[ -n "${3:-}" ] && _seed="-drive if=none,id=cd0,media=cdrom,readonly=on,file=$3 -device ide-cd,drive=cd0,bus=ide.0"
+	_cpu=max _gi=""
+	if [ -n "${5:-}" ]; then
+		_cpu=max,hypervisor=off
+		for _f in "$5"/guestinfo.*; do _gi="$_gi -fw_cfg name=opt/${_f##*/},file=$_f"; done
+	fi
 	# shellcheck disable=SC2086
-	qemu-system-x86_64 -accel tcg -M q35 -cpu max -m 2048 -smp 2 $_fw $_seed \
+	qemu-system-x86_64 -accel tcg -M q35 -cpu $_cpu -m 2048 -smp 2 $_fw $_seed $_gi \
+		${5:+-smbios "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"} \
 		-drive if=none,id=hd0,format=qcow2,file="$1" -device virtio-blk-pci,drive=hd0 \
 		-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$_port-:22 -device virtio-net-pci,netdev=n0 \
 		-display none -vga none -monitor none -no-reboot -serial file:"$2" &
@@ -136,14 +148,36 @@ M2=$(guest_file "$T/b.qcow2" /etc/machine-id)
 RHEL=${RHEL_IMAGE:-$IMAGES/rhel9-amd64/eks-hybrid-rhel9-amd64-k8s1.31.qcow2}
 [ -s "$RHEL" ] || die "no RHEL image at $RHEL: run tests/e2e/21-build-rhel-amd64-bios.sh first"
 [ -n "${RHEL_IMAGE:-}" ] || require_run "$(dirname "$RHEL")" tests/e2e/21-build-rhel-amd64-bios.sh
-say "3. the RHEL-like image (BIOS) joins through hnbuild userdata --os rhel"
+say "3. the RHEL-like image (BIOS) on vSphere: guestinfo from hnbuild userdata --format guestinfo"
+# The image's own vmware-rpctool (open-vm-tools, which hnbuild installs on
+# amd64) is what cloud-init's VMware datasource needs; without it ds-identify
+# never enables the datasource. The test then swaps in the stand-in for it,
+# because QEMU has no VMware backdoor to answer the real one.
+guest_file "$RHEL" /var/lib/dpkg/info/open-vm-tools.list > "$T/ovt.list" ||
+	die "open-vm-tools is not installed in the RHEL image"
+grep -qx /usr/bin/vmware-rpctool "$T/ovt.list" || die "open-vm-tools in the image has no /usr/bin/vmware-rpctool"
 "$HNBUILD" userdata --os rhel --cluster rhel-cluster --region us-east-2 --ssm-activation-code-file "$T/code" \
-	--ssm-activation-id 0b7e0a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b --node-name node-r --format files \
-	--output-dir "$T/udr" > "$T/udr.out" 2>&1 || { cat "$T/udr.out"; die "hnbuild userdata --os rhel failed"; }
-xorriso -as mkisofs -quiet -V CIDATA -J -r -o "$T/seed-r.iso" "$T/udr/node-r" 2>/dev/null || die "cannot make the seed"
+	--ssm-activation-id 0b7e0a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b --node-name node-r --format guestinfo \
+	--output-dir "$T/gi" > "$T/gi.out" 2>&1 || { cat "$T/gi.out"; die "hnbuild userdata --format guestinfo failed"; }
+# one file per guestinfo key, as `govc vm.change -e KEY=VALUE` would set it
+mkdir -p "$T/gikeys"
+while IFS= read -r _l; do
+	printf '%s' "${_l#*=}" > "$T/gikeys/${_l%%=*}"
+done < "$T/gi/node-r.guestinfo"
+for _k in guestinfo.userdata guestinfo.userdata.encoding guestinfo.metadata guestinfo.metadata.encoding; do
+	[ -s "$T/gikeys/$_k" ] || die "hnbuild's guestinfo output has no $_k"
+done
 qemu-img create -q -f qcow2 -b "$RHEL" -F qcow2 "$T/r.qcow2"
-add_settle_marker "$T/r.qcow2"
-boot "$T/r.qcow2" "$T/r.console" "$T/seed-r.iso" bios
+add_settle_marker "$T/r.qcow2" "rename /usr/bin/vmware-rpctool /usr/bin/vmware-rpctool.backdoor
+upload $ROOT/tests/fixtures/guest/vmware-rpctool /usr/bin/vmware-rpctool
+chmod 0755 /usr/bin/vmware-rpctool"
+boot "$T/r.qcow2" "$T/r.console" "" bios "$T/gikeys"
 guest_file "$T/r.qcow2" /opt/nodeadm/tracker > "$T/tracker-r"
 grep "init" "$T/tracker-r" | grep -q "rhel-cluster" || { cat "$T/tracker-r"; tail -n 30 "$T/r.console"; die "nodeadm init did not run on the RHEL-like image"; }
+[ "$(grep -c "command=init" "$T/tracker-r")" = 1 ] || { cat "$T/tracker-r"; die "nodeadm init ran more than once"; }
+# the data came through the VMware datasource (real ds-identify and real
+# DataSourceVMware decoded hnbuild's gzip+base64), not some other source
+guest_file "$T/r.qcow2" /var/lib/cloud/instance/datasource > "$T/ds-r" || die "cloud-init recorded no datasource"
+grep -q "DataSourceVMware" "$T/ds-r" || { cat "$T/ds-r"; die "cloud-init did not use the VMware datasource"; }
+guest_file "$T/r.qcow2" /etc/hostname | grep -qx node-r || die "hostname not set from guestinfo.metadata"
 say "PASS"
