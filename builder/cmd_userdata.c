@@ -533,7 +533,7 @@ static void load_inputs(struct ud_args *a, char ***problems)
 			 a->proxy);
 	if (a->no_proxy && !a->proxy)
 		problemf(problems, "--no-proxy: only meaningful with --proxy");
-	if (a->no_proxy && strpbrk(a->no_proxy, "\"'\\;\n\r\t "))
+	if (a->no_proxy && !cloudconfig_no_proxy_ok(a->no_proxy))
 		problemf(problems, "--no-proxy: '%s' must be a comma-separated list without spaces or quotes",
 			 a->no_proxy);
 
@@ -568,6 +568,8 @@ static void load_inputs(struct ud_args *a, char ***problems)
 		problemf(problems, "--format: '%s' is not files, guestinfo, govc or json", f);
 	if (!a->output_dir)
 		a->output_dir = xstrdup(DEFAULT_OUTPUT_DIR);
+	else if (!*a->output_dir)
+		problemf(problems, "--output-dir: an empty path names no directory");
 
 	for (size_t i = 0; a->node_names && a->node_names[i]; i++)
 		nodelist_add(&a->nodes, a->node_names[i], "--node-name");

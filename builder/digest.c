@@ -2,6 +2,7 @@
  * in a checksum file (SHA256SUMS and the like) for `file:` references. */
 #include "digest.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -168,8 +169,9 @@ int digest_verify_file(const char *path, const char *what, enum checksum_algo al
 
 static bool is_hex(const char *s, size_t n)
 {
+	/* Not strchr on a set: it finds the set's own terminator for a '\0'. */
 	for (size_t i = 0; i < n; i++)
-		if (!strchr("0123456789abcdefABCDEF", s[i]))
+		if (!isxdigit((unsigned char)s[i]))
 			return false;
 	return n > 0;
 }
@@ -241,8 +243,8 @@ int digest_parse_checksum_file(const char *text, const char *source, const char 
 			fname = paren + 1;
 			fname_len = (size_t)(close - fname);
 			hex = eq + 1;
-			while (*hex == ' ')
-				hex++;
+			while (hex < line + n && *hex == ' ')
+				hex++; /* never past the line: its trailing blanks are cut off n */
 			hex_len = (size_t)(line + n - hex);
 		} else if (sp) {
 			/* GNU: "hex  name" or "hex *name" */

@@ -13,8 +13,10 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "cloudconfig.h"
 #include "config.h"
 #include "err.h"
+#include "kickstart.h"
 #include "log.h"
 #include "strbuf.h"
 #include "util.h"
@@ -543,6 +545,13 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 			return;
 		}
 	}
+	if (settings[id].flags & SF_PATH) {
+		for (char **pv = rv->values; *pv; pv++)
+			if (!**pv) {
+				PROBLEM(ctx, rv, "an empty path names no file or directory");
+				return;
+			}
+	}
 	switch (id) {
 	case S_OS: {
 		const struct os_info *os = os_lookup(v);
@@ -674,13 +683,20 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 			else
 				log_add_secret(pw);
 		}
-		if (!str_startswith(v, "http://") && !str_startswith(v, "https://"))
-			PROBLEM(ctx, rv, "'%s' is not a proxy URL (http://host:port)", v);
+		/* It is written into systemd drop-ins, apt.conf and dnf.conf. */
+		if (!cloudconfig_proxy_ok(v))
+			PROBLEM(ctx, rv, "not a proxy URL: http(s)://[user:password@]host[:port] with no blanks, "
+					 "quotes or control characters");
 		else
 			str_set(&s->proxy, v);
 		break;
 	}
-	case S_NO_PROXY: str_set(&s->no_proxy, v); break;
+	case S_NO_PROXY:
+		if (!cloudconfig_no_proxy_ok(v))
+			PROBLEM(ctx, rv, "not a NO_PROXY list: comma-separated hosts, domains, IPs or CIDRs");
+		else
+			str_set(&s->no_proxy, v);
+		break;
 	case S_OUTPUT_DIR: str_set(&s->output_dir, v); break;
 	case S_NAME: {
 		bool ok = *v && strlen(v) <= 64;
@@ -910,6 +926,16 @@ static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const stru
 	if (rhv && os->family == FAMILY_RHEL && strcmp(rhv->values[0], os->release))
 		problemf(ctx->problems, "%s: RHEL_VERSION %s conflicts with --os %s", rhv->origin, rhv->values[0],
 			 os->name);
+
+	if (os->family == FAMILY_RHEL) {
+		for (size_t i = 0; s->late_commands && s->late_commands[i]; i++) {
+			unsigned line = 0;
+			const char *why = kickstart_script_line_problem(s->late_commands[i], &line);
+			if (why)
+				problemf(ctx->problems, "%s: value %zu, line %u, %s",
+					 origin_of(layers, nl, S_LATE_COMMAND, "late-command"), i + 1, line, why);
+		}
+	}
 
 	if (s->resume && s->no_cache)
 		problemf(ctx->problems, "%s%s--resume continues from the installed-base cache: drop --no-cache", where, sep);

@@ -219,6 +219,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 
 int mkdir_p(const char *path, unsigned mode)
 {
+	if (!*path)
+		return -ENOENT; /* as mkdir("") */
 	_cleanup_free_ char *p = xstrdup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')

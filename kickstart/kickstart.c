@@ -116,6 +116,42 @@ out:
 	return 0;
 }
 
+const char *kickstart_script_line_problem(const char *cmd, unsigned *line_out)
+{
+	unsigned line = 1;
+	bool line_start = true;
+	for (const unsigned char *c = (const unsigned char *)cmd; *c; c++) {
+		*line_out = line;
+		if (*c == '\n') {
+			line++;
+			line_start = true;
+			continue;
+		}
+		if (*c < 0x20 && *c != '\t')
+			return "holds a control character (kickstart would read a line break)";
+		if (*c == 0x7f)
+			return "holds a control character";
+		if ((c[0] == 0xc2 && c[1] == 0x85) || (c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)))
+			return "holds a Unicode line break (kickstart would start a new line)";
+		if (line_start && *c == '%')
+			return "starts a kickstart section with '%' (%end, %pre, ...)";
+		if (*c != ' ' && *c != '\t')
+			line_start = false;
+	}
+	return NULL;
+}
+
+static int check_post_lines(char *const *cmds)
+{
+	for (size_t i = 0; cmds && cmds[i]; i++) {
+		unsigned line = 0;
+		const char *why = kickstart_script_line_problem(cmds[i], &line);
+		if (why)
+			return err_usage("kickstart: extra %%post command %zu, line %u, %s", i + 1, line, why);
+	}
+	return 0;
+}
+
 static int check_params(const struct install_params *p)
 {
 	if (p->firmware != FIRMWARE_BIOS && p->firmware != FIRMWARE_UEFI)
@@ -133,11 +169,7 @@ static int check_params(const struct install_params *p)
 	     strspn(p->password_hash, "$./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") !=
 		 strlen(p->password_hash)))
 		return err_usage("kickstart: the password must be a crypt(3) hash, never plain text");
-	for (size_t i = 0; p->late_commands && p->late_commands[i]; i++)
-		if (str_startswith(p->late_commands[i], "%"))
-			return err_usage("kickstart: extra %%post line %zu starts a new section ('%s')",
-					 i + 1, p->late_commands[i]);
-	return 0;
+	return check_post_lines(p->late_commands);
 }
 
 static char *join_lines(char *const *lines)
@@ -196,10 +228,9 @@ static int render_user_file(const struct install_params *p, char **ks)
 		return err_usage("--kickstart %s: %s", p->user_file, strerror(-r));
 	if (len == 0 || memchr(text, '\0', len))
 		return err_usage("--kickstart %s: not a kickstart text file", p->user_file);
-	for (size_t i = 0; p->late_commands && p->late_commands[i]; i++)
-		if (str_startswith(p->late_commands[i], "%"))
-			return err_usage("kickstart: extra %%post line %zu starts a new section ('%s')",
-					 i + 1, p->late_commands[i]);
+	r = check_post_lines(p->late_commands);
+	if (r < 0)
+		return r;
 	struct strbuf sb = STRBUF_INIT;
 	sb_init(&sb);
 	sb_add(&sb, text, len);

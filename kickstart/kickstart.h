@@ -21,3 +21,10 @@ int kickstart_render(const struct install_params *p, char **ks);
 /* Quote a value for a kickstart command line (pykickstart splits lines
  * shell-like: "..." with \" and \\ escapes; # starts a comment otherwise). */
 char *kickstart_quote(const char *value);
+
+/* Why CMD cannot be a line of a %post section, or NULL when it can: a line
+ * of it whose first non-blank character is '%' (pykickstart ends or opens a
+ * section there: "%end", "%pre", ...), or a control character or Unicode
+ * line break (Python's splitlines starts a new line at \r, \v, \f, \x1c-\x1e,
+ * U+0085, U+2028, U+2029). *line_out: the 1-based line it found. */
+const char *kickstart_script_line_problem(const char *cmd, unsigned *line_out);

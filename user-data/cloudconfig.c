@@ -12,21 +12,83 @@
 #include "util.h"
 #include "yamlw.h"
 
+/* RFC 3986 pieces, narrowed to what a proxy URL needs: nothing that means
+ * something in the files the value lands in (systemd drop-ins, apt.conf,
+ * dnf.conf, shell): no quotes, blanks, ';', '$', '`', '\\', '#', '{', '}'. */
+static bool url_unreserved(unsigned char c) { return isalnum(c) || strchr("-._~", c); }
+
+static size_t span_pct(const char *s, const char *extra)
+{
+	size_t n = 0;
+	for (;;) {
+		unsigned char c = (unsigned char)s[n];
+		if (c && (url_unreserved(c) || strchr(extra, c)))
+			n++;
+		else if (c == '%' && isxdigit((unsigned char)s[n + 1]) && isxdigit((unsigned char)s[n + 2]))
+			n += 3;
+		else
+			return n;
+	}
+}
+
 bool cloudconfig_proxy_ok(const char *url)
 {
 	if (!url)
 		return false;
-	const char *rest = str_startswith(url, "http://")    ? url + 7
-			   : str_startswith(url, "https://") ? url + 8
-							     : NULL;
-	if (!rest || !*rest || *rest == '/')
+	const char *p = str_startswith(url, "http://")	  ? url + 7
+			: str_startswith(url, "https://") ? url + 8
+							  : NULL;
+	if (!p)
 		return false;
-	for (const char *p = url; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c <= 0x20 || c >= 0x7f || strchr("\"'\\;`$<>{}|^", c))
+	/* [user[:password]@] */
+	const char *at = strchr(p, '@');
+	if (at) {
+		size_t n = span_pct(p, "!&()*+,=:");
+		if (p + n != at)
 			return false;
+		p = at + 1;
 	}
-	return true;
+	/* host: a name or an IPv6 literal */
+	if (*p == '[') {
+		size_t n = strspn(p + 1, "0123456789abcdefABCDEF:.");
+		if (n == 0 || p[1 + n] != ']')
+			return false;
+		p += n + 2;
+	} else {
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
+		if (n == 0 || p[0] == '-' || p[0] == '.')
+			return false;
+		p += n;
+	}
+	/* [:port] */
+	if (*p == ':') {
+		size_t n = strspn(p + 1, "0123456789");
+		if (n == 0 || n > 5 || strtoul(p + 1, NULL, 10) > 65535)
+			return false;
+		p += n + 1;
+	}
+	/* [/] */
+	if (*p == '/')
+		p++;
+	return *p == '\0';
+}
+
+bool cloudconfig_no_proxy_ok(const char *list)
+{
+	if (!list || !*list)
+		return false;
+	for (const char *p = list;;) {
+		/* a host, domain (".example.com", "*.example.com"), IP, CIDR, or [IPv6] */
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._*:/[]");
+		if (n == 0)
+			return false;
+		p += n;
+		if (*p == '\0')
+			return true;
+		if (*p != ',')
+			return false;
+		p++;
+	}
 }
 
 bool cloudconfig_user_ok(const char *name)

@@ -34,9 +34,14 @@ struct cloudconfig_opts {
 	const char *iam_ra_key_pem;  /* its private key (secret), or NULL */
 };
 
-/* Is url an http:// or https:// URL safe to put in systemd, apt and dnf
- * files (no spaces, quotes, backslashes or ';')? */
+/* Is url http(s)://[user[:password]@]host[:port][/], in RFC 3986's
+ * characters (percent escapes allowed) and none that mean something in the
+ * systemd, apt, dnf and shell files it goes into (quotes, blanks, ';', '$',
+ * '#', '\\', control characters)? */
 bool cloudconfig_proxy_ok(const char *url);
+/* A NO_PROXY list: comma-separated hosts, domains, IPs and CIDRs, nothing
+ * else (no blanks, quotes or control characters). */
+bool cloudconfig_no_proxy_ok(const char *list);
 /* Is this a login name cloud-init and useradd accept? */
 bool cloudconfig_user_ok(const char *name);
 

@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "cleanup.h"
 #include "digest.h"
 #include "err.h"
 #include "installdata_test.h"
@@ -142,6 +145,47 @@ START_TEST(checksum_files)
 }
 END_TEST
 
+/* TEXT copied so that its terminator is the last byte before a PROT_NONE
+ * page: reading one byte past it faults, with or without ASan. */
+static char *guarded(const char *text, void **map, size_t *map_len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = strlen(text) + 1;
+	ck_assert_uint_le(len, (size_t)page);
+	*map_len = 2 * (size_t)page;
+	*map = mmap(NULL, *map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(*map, MAP_FAILED);
+	ck_assert_int_eq(mprotect((char *)*map + page, (size_t)page, PROT_NONE), 0);
+	char *p = (char *)*map + page - len;
+	memcpy(p, text, len);
+	return p;
+}
+
+/* Issue 20.3: "SHA256 (good.iso) =" and blanks, no newline: the blank skip
+ * ran past the line, and a '\0' counted as a hex digit. */
+START_TEST(checksum_line_without_digest_stays_in_bounds)
+{
+	const char *cases[] = {
+	    "SHA256 (good.iso) =                                            ",
+	    "SHA256 (good.iso) =",
+	    "SHA256 (good.iso) = \t ",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		void *map;
+		size_t map_len;
+		char *text = guarded(cases[i], &map, &map_len);
+		enum checksum_algo algo;
+		char *hex = NULL;
+		ck_assert_int_eq(
+		    digest_parse_checksum_file(text, "CHECKSUM", "good.iso", CHECKSUM_NONE, &algo, &hex),
+		    -EBADMSG);
+		ck_assert_str_eq(err_message(), "CHECKSUM:1: malformed checksum line for good.iso");
+		ck_assert_ptr_null(hex);
+		munmap(map, map_len);
+	}
+}
+END_TEST
+
 START_TEST(resolve_references)
 {
 	char *dir = test_tmpdir(), *sums = test_path(dir, "SHA256SUMS");
@@ -181,6 +225,7 @@ int main(void)
 	tcase_add_test(tc, large_file_matches_sha256sum);
 	tcase_add_test(tc, verify_mismatch_is_exit_3);
 	tcase_add_test(tc, checksum_files);
+	tcase_add_test(tc, checksum_line_without_digest_stays_in_bounds);
 	tcase_add_test(tc, resolve_references);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -134,6 +134,21 @@ START_TEST(quoting_and_bad_values)
 	char *bad_post[] = {"%end", NULL};
 	p.late_commands = bad_post;
 	ck_assert_int_eq(kickstart_render(&p, &ks), -EINVAL);
+	/* Issue 20.2: a section opened on a later line of one command, after
+	 * blanks, or behind a line break Python's splitlines sees. */
+	const char *hostile[] = {"true\n%end\n%pre\ntouch /tmp/pwn-pre\n%end\n%post\ntrue", "true\n  \t%pre",
+				 "true\r%pre", "true\v%pre", "true\x1e%pre", "true\xe2\x80\xa8%pre", "true\xc2\x85%pre"};
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		char *one[] = {(char *)hostile[i], NULL};
+		p.late_commands = one;
+		ck_assert_int_eq(kickstart_render(&p, &ks), -EINVAL);
+		ck_assert_ptr_nonnull(strstr(err_message(), "kickstart: extra %post command 1, line "));
+	}
+	char *fine[] = {"echo 100% done", "printf 'a\\n%%s\\n' x", NULL};
+	p.late_commands = fine;
+	ck_assert_int_eq(kickstart_render(&p, &ks), 0);
+	free(ks);
+	ks = NULL;
 	p.late_commands = NULL;
 	p.arch = ARCH_ARM64;
 	p.firmware = FIRMWARE_BIOS;

@@ -258,6 +258,58 @@ START_TEST(rhel_requirements)
 }
 END_TEST
 
+/* Issue 20: values that would inject into the image or overrun a buffer
+ * are refused by validate, each on its own line naming the input. */
+START_TEST(hostile_values)
+{
+	struct build_plan plan;
+	const char *proxies[] = {"http://p:3128\"\nExecStartPre=/bin/touch /tmp/pwn\n#",
+				 "http://p\"; APT::Update::Pre-Invoke {\"touch /tmp/pwn\"}; //",
+				 "http://p\nsslverify=0", "http://p:3128/x", "http://p:99999", "http://%ZZ@p",
+				 "http://p q", "http://", "http://p#x"};
+	for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++) {
+		const char *args[] = {"--os", "ubuntu24", "--proxy", proxies[i], NULL};
+		ck_assert_int_lt(resolve(&plan, args, NULL), 0);
+		ck_assert_int_eq(err_exit_code(), EXIT_USAGE);
+		ck_assert_msg(str_startswith(err_message(), "--proxy: not a proxy URL"), "%zu: %s", i,
+			      err_message());
+		ck_assert_msg(!strchr(err_message(), '\n'), "%zu: the value was echoed: %s", i, err_message());
+	}
+	const char *good[] = {"http://proxy:3128", "https://u:p%40ss@proxy.example.com:8443/", "http://[fd00::1]:3128"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *args[] = {"--os", "ubuntu24", "--proxy", good[i], "--no-proxy", "localhost,10.0.0.0/8,.svc", NULL};
+		ck_assert_msg(resolve(&plan, args, NULL) == 0, "%s: %s", good[i], err_message());
+		build_plan_free(&plan);
+	}
+	const char *np[] = {"--os", "ubuntu24", "--proxy", "http://p:3128", "--no-proxy", "localhost\"\nX=1", NULL};
+	ck_assert_int_lt(resolve(&plan, np, NULL), 0);
+	ck_assert_str_eq(err_message(), "--no-proxy: not a NO_PROXY list: comma-separated hosts, domains, IPs or CIDRs");
+
+	/* A kickstart section opened by a later line of a late command. */
+	const char *ks[] = {"--os", "rhel9", "--iso", "/r.iso", "--late-command", "true",
+			    "--late-command", "true\n%end\n%pre\ntouch /tmp/pwn-pre\n%end\n%post\ntrue", NULL};
+	ck_assert_int_lt(resolve(&plan, ks, rhel_env), 0);
+	ck_assert_str_eq(err_message(),
+			 "--late-command: value 2, line 2, starts a kickstart section with '%' (%end, %pre, ...)");
+	/* ... which means nothing special to Ubuntu's late-commands list */
+	const char *ub[] = {"--os", "ubuntu24", "--late-command", "true\n%end", NULL};
+	ck_assert_int_eq(resolve(&plan, ub, NULL), 0);
+	build_plan_free(&plan);
+
+	/* An empty path, as a flag and in a build file. */
+	const char *empty[] = {"--os", "ubuntu24", "--output-dir", "", NULL};
+	ck_assert_int_lt(resolve(&plan, empty, NULL), 0);
+	ck_assert_str_eq(err_message(), "--output-dir: an empty path names no file or directory");
+	char *file = tmp_yaml("os: ubuntu24\noutput-dir: ''\n");
+	const char *from_file[] = {"--config", file, NULL};
+	ck_assert_int_lt(resolve(&plan, from_file, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "an empty path names no file or directory"));
+	unlink(file);
+	free(file);
+	err_clear();
+}
+END_TEST
+
 START_TEST(conflicting_flags)
 {
 	struct build_plan plan;
@@ -490,6 +542,7 @@ int main(void)
 	tcase_add_test(tc, secret_files);
 	tcase_add_test(tc, downloads_need_a_checksum);
 	tcase_add_test(tc, help_flag);
+	tcase_add_test(tc, hostile_values);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
