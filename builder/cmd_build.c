@@ -45,8 +45,11 @@ int cmd_build(int argc, char **argv)
 		sb_init(&logpath);
 		sb_addf(&logpath, "%s/%s-%s-%s-k8s%s.build.log", s->output_dir, s->name, os_by_id(s->os)->name,
 			arch_by_id(s->arch)->name, s->k8s_version);
-		if (log_open_file(logpath.buf) < 0)
-			log_warn("cannot write the build log %s: %s", logpath.buf, strerror(errno));
+		q = log_open_file(logpath.buf);
+		if (q < 0)
+			log_warn("cannot write the build log %s: %s", logpath.buf,
+				 q == -ELOOP || q == -EINVAL ? "not a regular file (symlinks are not followed)"
+							     : strerror(-q));
 		log_info("build %u/%u: %s %s -> %s (log: %s)", i + 1, plan.n_specs, os_by_id(s->os)->name,
 			 arch_by_id(s->arch)->name, s->output_dir, logpath.buf);
 		struct build_result res;

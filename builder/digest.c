@@ -95,9 +95,11 @@ int digest_file(const char *path, enum checksum_algo algo, const char *progress_
 	const EVP_MD *md = algo_md(algo);
 	if (!md)
 		return err_fail(-EINVAL, "No digest algorithm %s for %s", digest_algo_name(algo), path);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open_input(path);
+	if (fd == -EINVAL || fd == -EISDIR)
+		return err_verify(fd, "%s is not a regular file or block device", path);
 	if (fd < 0)
-		return err_fail_errno(-errno, "Failed to open %s", path);
+		return err_fail_errno(fd, "Failed to open %s", path);
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return err_fail_errno(-errno, "Failed to stat %s", path);

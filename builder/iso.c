@@ -324,9 +324,11 @@ int iso_inspect(const char *path, struct iso_info *out)
 	_cleanup_(archive_read_freep) struct archive *a = NULL;
 	_cleanup_free_ char *disk_info = NULL, *treeinfo = NULL;
 	_cleanup_(strv_freep) char **members = NULL;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open_input(path);
+	if (fd == -EINVAL || fd == -EISDIR)
+		return err_verify(fd, "%s is not an ISO file (not a regular file or block device)", path);
 	if (fd < 0)
-		return err_fail_errno(-errno, "Failed to open ISO %s", path);
+		return err_fail_errno(fd, "Failed to open ISO %s", path);
 	int r = read_pvd(fd, path, &info);
 	if (r < 0)
 		goto fail;

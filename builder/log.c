@@ -2,10 +2,13 @@
  * secret redaction applied before anything is written. */
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,9 +32,23 @@ enum log_format log_get_format(void) { return log_format; }
 
 int log_open_file(const char *path)
 {
-	FILE *f = fopen(path, "ae");
-	if (!f)
-		return -1;
+	/* A build log is a regular file we create (0640) or append to: never
+	 * through a planted symlink, never a FIFO (O_NONBLOCK: no hang) or a
+	 * device. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fcntl(fd, F_SETFL, O_APPEND) < 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	FILE *f = fdopen(fd, "ae");
+	if (!f) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
 	pthread_mutex_lock(&log_lock);
 	if (log_file)
 		fclose(log_file);

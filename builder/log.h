@@ -11,7 +11,9 @@ enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 /* verbosity: -1 quiet (warnings and errors only), 0 normal, 1+ debug. */
 void log_setup(enum log_format format, int verbosity);
 enum log_format log_get_format(void);
-/* Mirror every message (at every level) to this file; NULL stops mirroring. */
+/* Mirror every message (at every level) to this file, created 0640 or
+ * appended to. -errno on failure; -EINVAL when path is not a regular file
+ * (a symlink is never followed: -ELOOP). */
 int log_open_file(const char *path);
 void log_close_file(void);
 

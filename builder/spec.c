@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "cloudconfig.h"
@@ -960,6 +961,13 @@ static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const stru
 	    strstr(s->iso, "://"))
 		problemf(ctx->problems, "%s: unsupported URL scheme in '%s' (https, http, file)",
 			 origin_of(layers, nl, S_ISO, "iso"), s->iso);
+	/* stat, not open: opening a FIFO would wait for a writer */
+	struct stat ist;
+	const char *ipath = s->iso && str_startswith(s->iso, "file://") ? s->iso + 7 : s->iso;
+	if (ipath && (!url_like(s->iso) || ipath != s->iso) && stat(ipath, &ist) == 0 &&
+	    !S_ISREG(ist.st_mode) && !S_ISBLK(ist.st_mode))
+		problemf(ctx->problems, "%s: %s is not an ISO file (not a regular file or block device)",
+			 origin_of(layers, nl, S_ISO, "iso"), ipath);
 
 	if (s->autoinstall_file && os->family != FAMILY_UBUNTU)
 		problemf(ctx->problems, "%s: --autoinstall is for Ubuntu; %s installs from a kickstart (--kickstart)",

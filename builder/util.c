@@ -159,6 +159,21 @@ int parse_duration(const char *s, unsigned *seconds)
 	return 0;
 }
 
+int open_input(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) ||
+	    fcntl(fd, F_SETFL, 0) < 0) {
+		int e = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
 int read_file(const char *path, char **data, size_t *len)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");

@@ -28,6 +28,10 @@ int parse_duration(const char *s, unsigned *seconds);
 int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
 
 /* Read a whole file (NUL-terminated). Returns 0 or -errno. */
+/* Open a file to read that must be a regular file or a block device: a
+ * FIFO, socket or character device is -EINVAL (a directory -EISDIR), and
+ * opening never blocks. The fd, or -errno. */
+int open_input(const char *path);
 int read_file(const char *path, char **data, size_t *len);
 /* Write data to path via a temporary file in the same directory, fsync and
  * rename; mode applies to the new file. Nothing is left under path on error. */

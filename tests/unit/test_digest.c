@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "digest.h"
 #include "err.h"
 #include "installdata_test.h"
+#include "util.h"
 #include "unit_run.h"
 
 START_TEST(known_vectors)
@@ -186,6 +188,25 @@ START_TEST(checksum_line_without_digest_stays_in_bounds)
 }
 END_TEST
 
+/* Issue 20.14: a FIFO given as a file to digest ends at once, exit 3. */
+START_TEST(fifo_is_not_read)
+{
+	char path[] = "/tmp/hnbuild-test-fifo-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(path));
+	char *fifo = path_join(path, "x.iso");
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	char hex[DIGEST_HEX_MAX];
+	alarm(10); /* open() used to wait for a writer */
+	ck_assert_int_eq(digest_file(fifo, CHECKSUM_SHA256, NULL, hex), -EINVAL);
+	alarm(0);
+	ck_assert_int_eq(err_exit_code(), 3);
+	ck_assert_ptr_nonnull(strstr(err_message(), "is not a regular file or block device"));
+	unlink(fifo);
+	rmdir(path);
+	free(fifo);
+}
+END_TEST
+
 START_TEST(resolve_references)
 {
 	char *dir = test_tmpdir(), *sums = test_path(dir, "SHA256SUMS");
@@ -226,6 +247,7 @@ int main(void)
 	tcase_add_test(tc, verify_mismatch_is_exit_3);
 	tcase_add_test(tc, checksum_files);
 	tcase_add_test(tc, checksum_line_without_digest_stays_in_bounds);
+	tcase_add_test(tc, fifo_is_not_read);
 	tcase_add_test(tc, resolve_references);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -295,6 +296,20 @@ START_TEST(hostile_values)
 	const char *ub[] = {"--os", "ubuntu24", "--late-command", "true\n%end", NULL};
 	ck_assert_int_eq(resolve(&plan, ub, NULL), 0);
 	build_plan_free(&plan);
+
+	/* A FIFO (or a directory) as the ISO: refused by stat, without opening it. */
+	char fdir[] = "/tmp/hnbuild-test-fifo-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(fdir));
+	char *fifo = path_join(fdir, "x.iso");
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	const char *fa[] = {"--os", "ubuntu24", "--iso", fifo, NULL};
+	alarm(10);
+	ck_assert_int_lt(resolve(&plan, fa, NULL), 0);
+	alarm(0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "is not an ISO file (not a regular file or block device)"));
+	unlink(fifo);
+	rmdir(fdir);
+	free(fifo);
 
 	/* An empty path, as a flag and in a build file. */
 	const char *empty[] = {"--os", "ubuntu24", "--output-dir", "", NULL};
