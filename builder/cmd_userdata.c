@@ -888,8 +888,11 @@ int cmd_userdata(int argc, char **argv)
 	if (problems) {
 		_cleanup_strbuf_ struct strbuf msg = STRBUF_INIT;
 		sb_init(&msg);
-		for (size_t i = 0; problems[i]; i++)
-			sb_addf(&msg, "%s%s", i ? "\n" : "", problems[i]);
+		for (size_t i = 0; problems[i]; i++) {
+			if (i)
+				sb_addc(&msg, '\n'); /* one line each, whatever the values hold */
+			sb_add_printable(&msg, problems[i], false);
+		}
 		err_usage("%s", msg.buf);
 		rc = EXIT_USAGE;
 		goto done;

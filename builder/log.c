@@ -187,7 +187,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		sb_adds(&text, "warning: ");
 	else if (level == LOG_ERROR)
 		sb_adds(&text, "error: ");
-	sb_adds(&text, msg);
+	sb_add_printable(&text, msg, true); /* no control character reaches a terminal */
 	sb_init(&json);
 	sb_addf(&json, "{\"time\":%.3f,\"type\":\"log\",\"level\":\"%s\",\"message\":", now_seconds(),
 		level_name(level));

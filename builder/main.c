@@ -8,6 +8,7 @@
 #include "err.h"
 #include "log.h"
 #include "spec.h"
+#include "strbuf.h"
 
 static const char usage[] =
 	"Usage: hnbuild COMMAND [FLAGS]\n"
@@ -51,7 +52,12 @@ static const struct {
 
 static void print_error(const char *msg)
 {
-	const char *p = msg;
+	/* No byte of a message (an ISO label, a guest's console) reaches the
+	 * terminal as a control character. */
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	sb_add_printable(&sb, msg, true);
+	const char *p = sb_str(&sb);
 	while (p && *p) {
 		size_t n = strcspn(p, "\n");
 		fprintf(stderr, "hnbuild: error: %.*s\n", (int)n, p);
@@ -59,6 +65,7 @@ static void print_error(const char *msg)
 		if (*p == '\n')
 			p++;
 	}
+	sb_release(&sb);
 }
 
 int main(int argc, char **argv)

@@ -1189,8 +1189,11 @@ int spec_resolve(const struct spec_sources *src, struct build_plan *plan)
 		struct strbuf sb = STRBUF_INIT;
 		sb_init(&sb);
 		for (size_t i = 0; problems[i]; i++) {
+			/* one line each, whatever the values in it hold */
 			char *red = log_redact(problems[i]);
-			sb_addf(&sb, "%s%s", i ? "\n" : "", red);
+			if (i)
+				sb_addc(&sb, '\n');
+			sb_add_printable(&sb, red, false);
 			free(red);
 		}
 		err_usage("%s", sb.buf);
@@ -1381,7 +1384,7 @@ static void yaml_str(struct strbuf *sb, const char *key, const char *v)
 	for (const char *p = v; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			sb_addc(sb, '\\');
-		if ((unsigned char)*p < 0x20)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			sb_addf(sb, "\\x%02x", (unsigned char)*p);
 		else
 			sb_addc(sb, *p);
@@ -1413,10 +1416,14 @@ char *spec_describe(const struct build_spec *s)
 		sb_addf(&sb, "  packer-build: general-build.%s.%s\n", s->packer_builder, os->name);
 	yaml_str(&sb, "name", s->name);
 	yaml_str(&sb, "iso", s->iso);
-	if (s->iso_checksum.algo == CHECKSUM_FILE)
-		sb_addf(&sb, "  iso-checksum: \"file:%s\"\n", s->iso_checksum.file_ref);
-	else if (s->iso_checksum.algo != CHECKSUM_NONE)
-		sb_addf(&sb, "  iso-checksum: \"%s:%s\"\n", checksum_algo_name(s->iso_checksum.algo), s->iso_checksum.hex);
+	if (s->iso_checksum.algo != CHECKSUM_NONE) {
+		/* a file: reference is the user's text: quoted like every value */
+		_cleanup_free_ char *ck = NULL;
+		if (asprintf(&ck, "%s:%s", s->iso_checksum.algo == CHECKSUM_FILE ? "file" : checksum_algo_name(s->iso_checksum.algo),
+			     s->iso_checksum.algo == CHECKSUM_FILE ? s->iso_checksum.file_ref : s->iso_checksum.hex) < 0)
+			abort();
+		yaml_str(&sb, "iso-checksum", ck);
+	}
 	yaml_str(&sb, "k8s-version", s->k8s_version);
 	sb_addf(&sb, "  credential-provider: %s\n", credential_provider_name(s->credential_provider));
 	sb_addf(&sb, "  containerd-source: %s\n", containerd_source_name(s));

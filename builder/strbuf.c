@@ -114,6 +114,17 @@ void sb_add_json_escaped(struct strbuf *sb, const char *s)
 	}
 }
 
+void sb_add_printable(struct strbuf *sb, const char *s, bool keep_newlines)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && c != '\t' && !(c == '\n' && keep_newlines)) || c == 0x7f)
+			sb_addf(sb, "\\x%02x", c);
+		else
+			sb_addc(sb, (char)c);
+	}
+}
+
 void sb_add_json_str(struct strbuf *sb, const char *s)
 {
 	if (!s) {

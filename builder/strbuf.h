@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct strbuf {
@@ -26,6 +27,10 @@ void sb_add_indented(struct strbuf *sb, const char *s, const char *indent);
 /* Append s escaped for the inside of a JSON string (also valid in a TOML
  * basic string): \" \\ \n \t \r, other control characters as \uXXXX. */
 void sb_add_json_escaped(struct strbuf *sb, const char *s);
+/* Append s for a terminal or a log line: control characters (ESC, CR, ...)
+ * and DEL as \xNN, so a value can neither forge a line nor drive the
+ * terminal; newlines are kept only with keep_newlines (tabs always). */
+void sb_add_printable(struct strbuf *sb, const char *s, bool keep_newlines);
 /* S as a JSON string in quotes, or null when S is NULL */
 void sb_add_json_str(struct strbuf *sb, const char *s);
 /* Returns the buffer (caller frees) and resets sb. */

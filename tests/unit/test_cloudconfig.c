@@ -417,6 +417,18 @@ START_TEST(proxy_and_user_checks)
 	ck_assert(!cloudconfig_proxy_ok("http://proxy:3128\"; evil"));
 	ck_assert(!cloudconfig_proxy_ok("http://pro xy"));
 	ck_assert(!cloudconfig_proxy_ok("http://proxy\n"));
+	/* issue 20.1: the URL's shape, not only its prefix */
+	ck_assert(cloudconfig_proxy_ok("http://[fd00::1]:3128"));
+	ck_assert(!cloudconfig_proxy_ok("http://p:3128/path"));
+	ck_assert(!cloudconfig_proxy_ok("http://p:65536"));
+	ck_assert(!cloudconfig_proxy_ok("http://p#x"));
+	ck_assert(!cloudconfig_proxy_ok("http://%zz@p"));
+	ck_assert(!cloudconfig_proxy_ok("http://u@@p"));
+	ck_assert(cloudconfig_no_proxy_ok("localhost,127.0.0.1,10.0.0.0/8,.svc,*.example.com,[::1]"));
+	ck_assert(!cloudconfig_no_proxy_ok(""));
+	ck_assert(!cloudconfig_no_proxy_ok("a,,b"));
+	ck_assert(!cloudconfig_no_proxy_ok("a\nExecStart=/bin/x"));
+	ck_assert(!cloudconfig_no_proxy_ok("a b"));
 	ck_assert(cloudconfig_user_ok("ops"));
 	ck_assert(cloudconfig_user_ok("eks_admin-2"));
 	ck_assert(!cloudconfig_user_ok("root"));

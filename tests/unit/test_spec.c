@@ -297,6 +297,21 @@ START_TEST(hostile_values)
 	ck_assert_int_eq(resolve(&plan, ub, NULL), 0);
 	build_plan_free(&plan);
 
+	/* Issue 20.13: a value cannot forge an error line or reach the terminal raw. */
+	const char *forge[] = {"--os", "x\nhnbuild: error: forged\x1b[31m", NULL};
+	ck_assert_int_lt(resolve(&plan, forge, NULL), 0);
+	ck_assert_ptr_null(strchr(err_message(), '\n'));
+	ck_assert_ptr_null(strchr(err_message(), '\x1b'));
+	ck_assert_ptr_nonnull(strstr(err_message(), "'x\\x0ahnbuild: error: forged\\x1b[31m'"));
+	/* Issue 20.11: validate's listing quotes the checksum reference like every value. */
+	const char *ckf[] = {"--os", "ubuntu24", "--iso", "/u.iso", "--iso-checksum", "file:/x\"\nrh-password: \"leak", NULL};
+	ck_assert_int_eq(resolve(&plan, ckf, NULL), 0);
+	char *desc = spec_describe(&plan.specs[0]);
+	ck_assert_ptr_nonnull(strstr(desc, "  iso-checksum: \"file:/x\\\"\\x0arh-password: \\\"leak\"\n"));
+	ck_assert_ptr_null(strstr(desc, "\nrh-password"));
+	free(desc);
+	build_plan_free(&plan);
+
 	/* A FIFO (or a directory) as the ISO: refused by stat, without opening it. */
 	char fdir[] = "/tmp/hnbuild-test-fifo-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(fdir));
