@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define SOAP_MAX_RESPONSE (64u << 20)
+#define SOAP_FAULT_TEXT_MAX 1024
 
 void soap_moref_free(struct soap_moref *m)
 {
@@ -231,6 +232,10 @@ static void parse_fault(xmlNodePtr fault_el, struct soap_fault *fault)
 	}
 	if (!fault->message || !*fault->message)
 		str_set(&fault->message, fault->type ? fault->type : "unspecified fault");
+	/* A fault text is shown in one error line: a hostile server's megabytes
+	 * are cut. */
+	if (strlen(fault->message) > SOAP_FAULT_TEXT_MAX)
+		strcpy(fault->message + SOAP_FAULT_TEXT_MAX - 4, " ...");
 }
 
 int soap_response_parse(const char *xml, size_t len, struct soap_response *resp, struct soap_fault *fault)
@@ -238,13 +243,21 @@ int soap_response_parse(const char *xml, size_t len, struct soap_response *resp,
 	memset(resp, 0, sizeof(*resp));
 	if (fault)
 		memset(fault, 0, sizeof(*fault));
-	if (len > INT32_MAX)
+	if (len > SOAP_MAX_RESPONSE)
 		return -EPROTO;
-	xmlDocPtr doc =
-	    xmlReadMemory(xml, (int)len, "response.xml", NULL,
-			  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE);
+	/* SOAP messages carry no DTD (SOAP 1.1, section 3): a response with one
+	 * is refused before libxml2 sees it, so no entity is ever declared or
+	 * expanded. libxml2's own limits stay on (no XML_PARSE_HUGE). */
+	if (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8))
+		return -EPROTO;
+	xmlDocPtr doc = xmlReadMemory(xml, (int)len, "response.xml", NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc)
 		return -EPROTO;
+	if (doc->intSubset || doc->extSubset) {
+		xmlFreeDoc(doc);
+		return -EPROTO;
+	}
 	xmlNodePtr env = xmlDocGetRootElement(doc);
 	xmlNodePtr body = NULL;
 	if (is_ns(env, SOAP_ENV_NS, "Envelope"))

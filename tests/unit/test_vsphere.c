@@ -24,6 +24,7 @@
 #include "formats_util.h"
 #include "log.h"
 #include "soap.h"
+#include "strbuf.h"
 #include "util.h"
 #include "vsphere.h"
 #include "unit_run.h"
@@ -329,6 +330,44 @@ START_TEST(faults_parsed)
 }
 END_TEST
 
+/* Issue 20.5: a hostile vCenter's entity expansion and endless fault text. */
+START_TEST(hostile_responses)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	sb_adds(&sb, "<?xml version=\"1.0\"?><!DOCTYPE e [<!ENTITY a \"aaaaaaaaaa\">");
+	for (char c = 'b'; c <= 'j'; c++) {
+		sb_addf(&sb, "<!ENTITY %c \"", c);
+		for (int i = 0; i < 10; i++)
+			sb_addf(&sb, "&%c;", c - 1);
+		sb_adds(&sb, "\">");
+	}
+	sb_adds(&sb, "]><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+		     "<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>&j;</faultstring>"
+		     "</soapenv:Fault></soapenv:Body></soapenv:Envelope>");
+	struct soap_response resp;
+	struct soap_fault f;
+	alarm(10); /* with XML_PARSE_HUGE this took 21 s and 3 GB */
+	ck_assert_int_eq(soap_response_parse(sb.buf, sb.len, &resp, &f), -EPROTO);
+	alarm(0);
+	ck_assert_ptr_null(f.message);
+	sb_release(&sb);
+
+	/* a 4 MB fault text: cut to one readable line */
+	sb_init(&sb);
+	sb_adds(&sb, "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+		     "<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>");
+	for (int i = 0; i < (4 << 20) / 8; i++)
+		sb_adds(&sb, "AAAAAAAA");
+	sb_adds(&sb, "</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>");
+	ck_assert_int_eq(soap_response_parse(sb.buf, sb.len, &resp, &f), -EREMOTEIO);
+	ck_assert_uint_le(strlen(f.message), 1024);
+	ck_assert_str_eq(f.message + strlen(f.message) - 4, " ...");
+	soap_fault_free(&f);
+	sb_release(&sb);
+}
+END_TEST
+
 START_TEST(property_values_and_morefs)
 {
 	static const char xml[] =
@@ -619,6 +658,7 @@ int main(void)
 	tcase_add_test(tc, import_spec_errors_joined);
 	tcase_add_test(tc, faults_parsed);
 	tcase_add_test(tc, property_values_and_morefs);
+	tcase_add_test(tc, hostile_responses);
 	tcase_add_test(tc, ova_read);
 	tcase_add_test(tc, settings_checked_before_connecting);
 	tcase_add_test(tc, publish_to_vcsim);
