@@ -8,6 +8,7 @@
 #include "build.h"
 #include "commands.h"
 #include "err.h"
+#include "fetch.h"
 #include "log.h"
 #include "signals.h"
 #include "spec.h"
@@ -22,6 +23,9 @@ int cmd_build(int argc, char **argv)
 	struct spec_sources src = {argc, argv, environ, "build"};
 	struct build_plan plan;
 	int r = spec_resolve(&src, &plan);
+	/* Read now; none of the tools the build starts inherits them. */
+	spec_scrub_environment();
+	fetch_take_host_proxy();
 	if (r == 1) {
 		cmd_print_build_help();
 		return EXIT_OK;

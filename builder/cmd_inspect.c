@@ -16,9 +16,11 @@
 #include "commands.h"
 #include "credential.h"
 #include "err.h"
+#include "fetch.h"
 #include "generalize.h"
 #include "guestimg.h"
 #include "hygiene.h"
+#include "spec.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -382,6 +384,9 @@ int cmd_inspect(int argc, char **argv)
 	bool json = false;
 	const char *format = NULL, *user = CREDENTIAL_DEFAULT_USER;
 	int c;
+	/* inspect reads no secret: none of them reaches libguestfs either */
+	spec_scrub_environment();
+	fetch_take_host_proxy();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "commands.h"
 #include "err.h"
+#include "fetch.h"
 #include "log.h"
 #include "signals.h"
 #include "spec.h"
@@ -280,6 +281,8 @@ int cmd_publish(int argc, char **argv)
 	}
 	if (vs.password)
 		log_add_secret(vs.password);
+	unsetenv("VSPHERE_PASSWORD"); /* read: no child inherits it */
+	fetch_take_host_proxy();
 	if (vs.ca_file && access(vs.ca_file, R_OK) < 0) {
 		err_usage("--ca-file %s: cannot read it: %s", vs.ca_file, strerror(errno));
 		goto out;

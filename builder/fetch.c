@@ -138,6 +138,47 @@ static void curl_cleanupp(CURL **c)
 		curl_easy_cleanup(*c);
 }
 
+/* libcurl's own order: the lowercase name first; http_proxy has no
+ * uppercase form (CGI's HTTP_PROXY header). */
+static const char *const proxy_vars[][2] = {{"https_proxy", "HTTPS_PROXY"}, {"http_proxy", NULL},
+					    {"all_proxy", "ALL_PROXY"}};
+static char *host_proxy[ARRAY_SIZE(proxy_vars)];
+
+static bool url_has_password(const char *url)
+{
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	const char *at = strchr(p, '@');
+	return at && memchr(p, ':', (size_t)(at - p));
+}
+
+void fetch_take_host_proxy(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(proxy_vars); i++) {
+		for (size_t k = 0; k < 2 && proxy_vars[i][k]; k++) {
+			const char *v = getenv(proxy_vars[i][k]);
+			if (!v || !*v || !url_has_password(v))
+				continue;
+			if (!host_proxy[i])
+				host_proxy[i] = xstrdup(v);
+			unsetenv(proxy_vars[i][k]);
+		}
+	}
+}
+
+void fetch_apply_host_proxy(void *curl, const char *url)
+{
+	const char *p = NULL;
+	if (!strncasecmp(url, "https://", 8))
+		p = host_proxy[0];
+	else if (!strncasecmp(url, "http://", 7))
+		p = host_proxy[1];
+	if (!p)
+		p = host_proxy[2];
+	if (p)
+		curl_easy_setopt((CURL *)curl, CURLOPT_PROXY, p);
+}
+
 enum attempt_result { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_RESTART, ATTEMPT_FATAL };
 
 /* One HTTP attempt. Returns ATTEMPT_* and records an error for the last. */
@@ -151,6 +192,7 @@ static enum attempt_result attempt(const char *url, const char *shown, const str
 	}
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	fetch_apply_host_proxy(c, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, opt->allow_http ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, opt->allow_http ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);

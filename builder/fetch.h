@@ -19,6 +19,15 @@ struct fetch_options {
 /* Defaults: 4 retries from 1 s, 30 s connect, 60 s stall, https only. */
 void fetch_options_init(struct fetch_options *opt);
 
+/* The host's proxy variables (https_proxy, HTTPS_PROXY, http_proxy,
+ * all_proxy, ALL_PROXY) are for hnbuild's own downloads only. One that
+ * holds a password is taken out of the environment, so that no tool hnbuild
+ * starts (QEMU, qemu-img, libguestfs) sees it, and is handed to libcurl
+ * directly (fetch_apply_host_proxy). Call once, before starting anything. */
+void fetch_take_host_proxy(void);
+/* Set CURLOPT_PROXY on c for url from what fetch_take_host_proxy took. */
+void fetch_apply_host_proxy(void *curl, const char *url);
+
 /* http:// or https:// (case-insensitive). */
 bool fetch_is_url(const char *s);
 /* The local path for a plain path or a file:// URL (caller frees); NULL

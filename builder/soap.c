@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "fetch.h"
 #include "log.h"
 #include "spec.h"
 #include "strbuf.h"
@@ -415,6 +416,7 @@ int soap_client_new(const struct soap_client_options *o, struct soap_client **ou
 	c->headers = curl_slist_append(c->headers, "SOAPAction: \"urn:vim25/" SOAP_VIM_VERSION "\"");
 	c->headers = curl_slist_append(c->headers, "Expect:");
 	curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
+	fetch_apply_host_proxy(c->curl, c->url);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, c->timeout);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);

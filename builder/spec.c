@@ -73,9 +73,10 @@ static const struct setting settings[S__COUNT] = {
 	{S_NODEADM_URL, "nodeadm-url", "URL", 0, {0}, "nodeadm mirror URL ({arch}, {version} substituted); its .sha256 beside it"},
 	{S_MANIFEST_OVERRIDE, "manifest-override", "URL", 0, {0}, "nodeadm install --manifest-override (release manifest mirror)"},
 	{S_PRIVATE_MODE, "private-mode", NULL, SF_BOOL, {0}, "nodeadm install --private-mode (needs --manifest-override)"},
-	{S_PROXY, "proxy", "URL", 0, {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY"},
+	/* Not the host's HTTPS_PROXY: a CI runner's proxy must not end up in every image. */
+	{S_PROXY, "proxy", "URL", 0, {0},
 	 "HTTP(S) proxy the image uses (apt/dnf, containerd, kubelet, SSM drop-ins)"},
-	{S_NO_PROXY, "no-proxy", "LIST", 0, {"NO_PROXY", "no_proxy"}, "hosts that bypass the proxy"},
+	{S_NO_PROXY, "no-proxy", "LIST", 0, {0}, "hosts that bypass the proxy"},
 	{S_OUTPUT_DIR, "output-dir", "DIR", SF_PATH, {0}, "where images are written (default ./output)"},
 	{S_NAME, "name", "NAME", 0, {0}, "image base name (default eks-hybrid)"},
 	{S_DISK_SIZE, "disk-size", "SIZE", 0, {0}, "virtual disk size, e.g. 20G; a bare number is MiB (default 20G)"},
@@ -280,6 +281,23 @@ static void env_name_for(const struct setting *s, struct strbuf *sb)
 	sb_adds(sb, "HNBUILD_");
 	for (const char *p = s->key; *p; p++)
 		sb_addc(sb, *p == '-' ? '_' : (char)toupper((unsigned char)*p));
+}
+
+void spec_scrub_environment(void)
+{
+	struct strbuf name = STRBUF_INIT;
+	sb_init(&name);
+	for (int i = 0; i < S__COUNT; i++) {
+		const struct setting *s = &settings[i];
+		/* a proxy URL may hold a password too */
+		if (!(s->flags & SF_SECRET) && s->id != S_PROXY)
+			continue;
+		env_name_for(s, &name);
+		unsetenv(name.buf);
+		for (int e = 0; e < 3 && s->env[e]; e++)
+			unsetenv(s->env[e]);
+	}
+	sb_release(&name);
 }
 
 static void layer_from_env(char **env, struct raw_layer *out)

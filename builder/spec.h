@@ -116,6 +116,11 @@ void build_spec_copy(struct build_spec *dst, const struct build_spec *src);
 
 /* The resolved spec as YAML with every secret masked as "********". */
 char *spec_describe(const struct build_spec *spec);
+/* Take every secret setting's variables (RH_PASSWORD, PKR_SSH_PASSWORD,
+ * RH_ACTIVATION_KEY, VSPHERE_PASSWORD, HNBUILD_PROXY, their HNBUILD_ forms)
+ * out of the environment, once spec_resolve has read them, so that no tool
+ * hnbuild starts inherits them. */
+void spec_scrub_environment(void);
 /* Names for printing. */
 const char *credential_provider_name(enum credential_provider p);
 const char *containerd_source_name(const struct build_spec *spec); /* resolves DEFAULT */

@@ -181,11 +181,32 @@ start_build() {
 	CHILD_PIDS=$B
 }
 
+# sample_env PID — append to $T/environ the environment of every process PID
+# started (its descendants, not PID itself) and of every QEMU (libvirt's too)
+sample_env() {
+	ps -eo pid=,ppid=,comm= > "$T/ps.now" 2>/dev/null || return 0
+	awk -v root="$1" '{ parent[$1] = $2; name[$1] = $3 }
+		END {
+			for (p in parent) {
+				q = p
+				for (n = 0; n < 64 && q != root && (q in parent); n++) q = parent[q]
+				if ((q == root && p != root) || name[p] ~ /^qemu/) print p, name[p]
+			}
+		}' "$T/ps.now" > "$T/ps.children"
+	while read -r _p _n; do
+		if [ -r "/proc/$_p/environ" ]; then
+			echo "== $_p $_n" >> "$T/environ"
+			tr '\0' '\n' < "/proc/$_p/environ" >> "$T/environ" 2>/dev/null
+		fi
+	done < "$T/ps.children"
+}
+
 run_build() {
 	start_build "$@"
 	_b=$B
 	while kill -0 $_b 2>/dev/null; do
 		ps -eo args >> "$T/argv" 2>/dev/null
+		sample_env $_b
 		sleep 1
 	done
 	wait $_b
@@ -241,14 +262,17 @@ check_canaries() {
 	shift
 	# A file that is missing would make grep fail with 2, which must not
 	# pass for "not found".
-	for _f in "$_raw" $_logs "$T/argv"; do
+	for _f in "$_raw" $_logs "$T/argv" "$T/environ"; do
 		[ -s "$_f" ] || die "check_canaries: $_f is missing or empty"
 	done
+	grep -q "^== [0-9]* qemu" "$T/environ" || die "check_canaries: no QEMU's environment was sampled"
 	for _c in "$@"; do
 		absent "$_c" -a "$_raw" || die "canary $_c found in the image bytes"
 		# shellcheck disable=SC2086
 		absent "$_c" $_logs || die "canary $_c found in the build output/log"
 		absent "$_c" "$T/argv" || die "canary $_c found in a process's argv"
+		absent "$_c" "$T/environ" ||
+			die "canary $_c found in the environment of a process hnbuild started: $(grep -B999 -- "$_c" "$T/environ" | grep '^== ' | tail -n 1)"
 	done
 	return 0
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "fetch.h"
 #include "log.h"
 #include "spec.h"
 #include "util.h"
@@ -340,6 +341,38 @@ START_TEST(hostile_values)
 }
 END_TEST
 
+/* Issue 20.1 and 20.7: the host's proxy is not the image's, and no secret
+ * variable stays in the environment the build's tools inherit. */
+START_TEST(environment_kept_apart)
+{
+	struct build_plan plan;
+	const char *args[] = {"--os", "ubuntu24", NULL};
+	const char *ci[] = {"HTTPS_PROXY=http://ci-proxy:3128", "https_proxy=http://ci-proxy:3128",
+			    "HTTP_PROXY=http://ci-proxy:3128", "NO_PROXY=ci.internal", NULL};
+	ck_assert_int_eq(resolve(&plan, args, ci), 0);
+	ck_assert_ptr_null(plan.specs[0].proxy);
+	ck_assert_ptr_null(plan.specs[0].no_proxy);
+	build_plan_free(&plan);
+
+	const char *vars[] = {"RH_PASSWORD", "PKR_SSH_PASSWORD", "RH_ACTIVATION_KEY", "VSPHERE_PASSWORD",
+			      "HNBUILD_RH_PASSWORD", "HNBUILD_PROXY"};
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		ck_assert_int_eq(setenv(vars[i], "Env-Canary-0042", 1), 0);
+	setenv("https_proxy", "http://u:Proxy-Canary-9@proxy:3128", 1);
+	setenv("http_proxy", "http://plain-proxy:3128", 1);
+	setenv("HOME_CANARY_KEEP", "kept", 1);
+	spec_scrub_environment();
+	fetch_take_host_proxy();
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		ck_assert_msg(!getenv(vars[i]), "%s is still in the environment", vars[i]);
+	ck_assert_ptr_null(getenv("https_proxy")); /* has a password: libcurl gets it directly */
+	ck_assert_str_eq(getenv("http_proxy"), "http://plain-proxy:3128");
+	ck_assert_str_eq(getenv("HOME_CANARY_KEEP"), "kept");
+	unsetenv("http_proxy");
+	unsetenv("HOME_CANARY_KEEP");
+}
+END_TEST
+
 START_TEST(conflicting_flags)
 {
 	struct build_plan plan;
@@ -573,6 +606,7 @@ int main(void)
 	tcase_add_test(tc, downloads_need_a_checksum);
 	tcase_add_test(tc, help_flag);
 	tcase_add_test(tc, hostile_values);
+	tcase_add_test(tc, environment_kept_apart);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
