@@ -454,6 +454,12 @@ int provision_steps(struct provision_conn *c)
 	if (s->proxy)
 		r = step_proxy(c, s);
 	if (r >= 0 && rhel) {
+		/* The one place a secret is on an argv: subscription-manager takes
+		 * the password and the activation key only as options (it prompts
+		 * for a password only on a terminal, and never for a key), so they
+		 * are in the guest's process list for as long as `register` runs,
+		 * a few seconds, to the guest's own root and build user. They reach
+		 * no log, the host's process list or the image (README, "Secrets"). */
 		struct step_var vars[] = {{"RH_USERNAME", s->rh_username}, {"RH_PASSWORD", s->rh_password},
 					  {"RH_ORG", s->rh_org}, {"RH_ACTIVATION_KEY", s->rh_activation_key},
 					  {"RHEL_MAJOR", os_by_id(s->os)->release}};

@@ -1,6 +1,8 @@
 # hnbuild provision step: register with Red Hat Subscription Management and
 # enable the repositories of this release and architecture.
 set -eu
+# subscription-manager takes these only as options: they are on this guest's
+# argv while register runs (see provision.c).
 if [ -n "${RH_ACTIVATION_KEY:-}" ]; then
 	subscription-manager register --org="$RH_ORG" --activationkey="$RH_ACTIVATION_KEY"
 else
