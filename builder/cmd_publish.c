@@ -135,7 +135,7 @@ static int read_password_file(const char *path, char **out)
 {
 	char *data = NULL;
 	size_t len = 0;
-	int r = read_file(path, &data, &len);
+	int r = read_file_max(path, SECRET_FILE_MAX, &data, &len);
 	if (r < 0)
 		return err_usage("--password-file %s: cannot read it: %s", path, strerror(-r));
 	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))

@@ -411,7 +411,7 @@ static char *read_flag_file(const char *flag, const char *path, char ***problems
 {
 	char *data = NULL;
 	size_t len = 0;
-	int r = read_file(path, &data, &len);
+	int r = read_file_max(path, SECRET_FILE_MAX, &data, &len);
 	if (r < 0) {
 		problemf(problems, "%s: cannot read %s: %s", flag, path, strerror(-r));
 		return NULL;
@@ -886,14 +886,8 @@ int cmd_userdata(int argc, char **argv)
 	load_inputs(&a, &problems);
 	validate_config(&a, &problems);
 	if (problems) {
-		_cleanup_strbuf_ struct strbuf msg = STRBUF_INIT;
-		sb_init(&msg);
-		for (size_t i = 0; problems[i]; i++) {
-			if (i)
-				sb_addc(&msg, '\n'); /* one line each, whatever the values hold */
-			sb_add_printable(&msg, problems[i], false);
-		}
-		err_usage("%s", msg.buf);
+		_cleanup_free_ char *msg = log_problem_lines(problems);
+		err_usage("%s", msg);
 		rc = EXIT_USAGE;
 		goto done;
 	}

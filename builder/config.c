@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "cleanup.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -86,26 +87,88 @@ static int read_mapping(yaml_document_t *doc, yaml_node_t *map, const char *name
 	return bad ? -EINVAL : 0;
 }
 
-int config_parse(const char *name, const char *text, size_t len, struct config_file *out, char ***problems)
+/* An alias makes a node the child of more than one parent (or of one
+ * parent twice): count the references. */
+static const yaml_node_t *aliased_node(yaml_document_t *doc)
+{
+	size_t n = (size_t)(doc->nodes.top - doc->nodes.start);
+	_cleanup_free_ unsigned char *refs = xcalloc(n + 1, 1);
+#define REF(id)                                                                                            \
+	do {                                                                                               \
+		if ((id) >= 1 && (size_t)(id) <= n && refs[(id)]++)                                        \
+			return yaml_document_get_node(doc, (id));                                          \
+	} while (0)
+	for (yaml_node_t *node = doc->nodes.start; node < doc->nodes.top; node++) {
+		if (node->type == YAML_SEQUENCE_NODE)
+			for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top;
+			     it++)
+				REF(*it);
+		else if (node->type == YAML_MAPPING_NODE)
+			for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+			     p++) {
+				REF(p->key);
+				REF(p->value);
+			}
+	}
+#undef REF
+	return NULL;
+}
+
+int config_yaml_load(const char *name, const char *text, size_t len, yaml_document_t *doc, char **problem)
 {
 	yaml_parser_t parser;
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	*problem = NULL;
+	if (!yaml_parser_initialize(&parser))
+		abort();
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, doc)) {
+		sb_addf(&sb, "%s:%zu:%zu: YAML syntax error: %s", name, parser.problem_mark.line + 1,
+			parser.problem_mark.column + 1, parser.problem ? parser.problem : "unknown");
+		if (parser.context)
+			sb_addf(&sb, " (%s)", parser.context);
+		yaml_parser_delete(&parser);
+		*problem = sb_detach(&sb, NULL);
+		return -EINVAL;
+	}
+	const yaml_node_t *alias = aliased_node(doc);
+	if (alias) {
+		sb_addf(&sb, "%s:%zu:%zu: this value is used again through a YAML alias (*name): aliases are not accepted, write the value out", name,
+			alias->start_mark.line + 1, alias->start_mark.column + 1);
+	} else if (yaml_document_get_root_node(doc)) {
+		yaml_document_t next;
+		if (!yaml_parser_load(&parser, &next)) {
+			sb_addf(&sb, "%s:%zu:%zu: YAML syntax error: %s", name, parser.problem_mark.line + 1,
+				parser.problem_mark.column + 1, parser.problem ? parser.problem : "unknown");
+		} else {
+			yaml_node_t *root = yaml_document_get_root_node(&next);
+			if (root)
+				sb_addf(&sb, "%s:%zu:%zu: a second YAML document: the file must hold one", name,
+					root->start_mark.line + 1, root->start_mark.column + 1);
+			yaml_document_delete(&next);
+		}
+	}
+	yaml_parser_delete(&parser);
+	if (sb.len) {
+		yaml_document_delete(doc);
+		*problem = sb_detach(&sb, NULL);
+		return -EINVAL;
+	}
+	sb_release(&sb);
+	return 0;
+}
+
+int config_parse(const char *name, const char *text, size_t len, struct config_file *out, char ***problems)
+{
 	yaml_document_t doc;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->top.origin = xstrdup(name);
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		struct strbuf sb = STRBUF_INIT;
-		sb_init(&sb);
-		sb_addf(&sb, "%s:%zu:%zu: YAML syntax error: %s", name, parser.problem_mark.line + 1,
-			parser.problem_mark.column + 1, parser.problem ? parser.problem : "unknown");
-		if (parser.context)
-			sb_addf(&sb, " (%s)", parser.context);
-		strv_push(problems, sb_str(&sb));
-		sb_release(&sb);
-		yaml_parser_delete(&parser);
+	_cleanup_free_ char *bad = NULL;
+	if (config_yaml_load(name, text, len, &doc, &bad) < 0) {
+		strv_push(problems, bad);
 		return -EINVAL;
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -150,7 +213,6 @@ int config_parse(const char *name, const char *text, size_t len, struct config_f
 	}
 done:
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return r;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <yaml.h>
 
 struct config_value {
 	char *key;
@@ -33,3 +34,10 @@ int config_load(const char *path, struct config_file *out, char ***problems);
 /* Same for YAML held in memory (name is used in messages). */
 int config_parse(const char *name, const char *text, size_t len, struct config_file *out, char ***problems);
 void config_free(struct config_file *cf);
+
+/* Load text as exactly one YAML document into *doc (the caller deletes it
+ * with yaml_document_delete). A syntax error, a second document (which
+ * would be ignored) or an alias (*name, with which a few kilobytes expand
+ * into millions of values) is refused with one "name:line:column: ..." line
+ * in *problem (caller frees); returns -EINVAL then. */
+int config_yaml_load(const char *name, const char *text, size_t len, yaml_document_t *doc, char **problem);

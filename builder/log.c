@@ -290,3 +290,23 @@ void log_console(const char *stage, const char *line)
 	sb_release(&text);
 	sb_release(&json);
 }
+
+char *log_problem_lines(char *const *problems)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	size_t n = 0;
+	for (; problems && problems[n]; n++) {
+		if (n >= LOG_PROBLEMS_MAX)
+			continue;
+		char *red = log_redact(problems[n]);
+		if (n)
+			sb_addc(&sb, '\n');
+		sb_add_printable(&sb, red, false);
+		free(red);
+	}
+	if (n > LOG_PROBLEMS_MAX)
+		sb_addf(&sb, "\n... and %zu more problems (the first %u are shown)", n - LOG_PROBLEMS_MAX,
+			LOG_PROBLEMS_MAX);
+	return sb_detach(&sb, NULL);
+}

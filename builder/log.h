@@ -36,3 +36,9 @@ void log_stage(const char *stage, const char *event, double seconds);
 void log_progress(const char *stage, uint64_t done, uint64_t total, const char *unit);
 /* A line of guest console output (only in the log file and at -v). */
 void log_console(const char *stage, const char *line);
+
+/* The problems of a usage error as one message: one line each, redacted,
+ * control characters escaped (a value cannot forge a line), at most
+ * LOG_PROBLEMS_MAX of them and a count of the rest. Caller frees. */
+#define LOG_PROBLEMS_MAX 50u
+char *log_problem_lines(char *const *problems);

@@ -509,7 +509,7 @@ static int read_secret_file(const char *path, char **out)
 {
 	char *data = NULL;
 	size_t len = 0;
-	int r = read_file(path, &data, &len);
+	int r = read_file_max(path, SECRET_FILE_MAX, &data, &len);
 	if (r < 0)
 		return r;
 	while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
@@ -1204,18 +1204,8 @@ int spec_resolve(const struct spec_sources *src, struct build_plan *plan)
 		}
 
 	if (problems) {
-		struct strbuf sb = STRBUF_INIT;
-		sb_init(&sb);
-		for (size_t i = 0; problems[i]; i++) {
-			/* one line each, whatever the values in it hold */
-			char *red = log_redact(problems[i]);
-			if (i)
-				sb_addc(&sb, '\n');
-			sb_add_printable(&sb, red, false);
-			free(red);
-		}
-		err_usage("%s", sb.buf);
-		sb_release(&sb);
+		_cleanup_free_ char *msg = log_problem_lines(problems);
+		err_usage("%s", msg);
 		build_plan_free(plan);
 		r = -EINVAL;
 	}

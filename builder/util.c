@@ -174,7 +174,9 @@ int open_input(const char *path)
 	return fd;
 }
 
-int read_file(const char *path, char **data, size_t *len)
+int read_file(const char *path, char **data, size_t *len) { return read_file_max(path, READ_FILE_MAX, data, len); }
+
+int read_file_max(const char *path, size_t max, char **data, size_t *len)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
@@ -183,8 +185,13 @@ int read_file(const char *path, char **data, size_t *len)
 	sb_init(&sb);
 	char buf[65536];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (n > max - sb.len) { /* /dev/zero as a password file, say */
+			sb_release(&sb);
+			return -EFBIG;
+		}
 		sb_add(&sb, buf, n);
+	}
 	if (ferror(f)) {
 		sb_release(&sb);
 		return -EIO;

@@ -32,7 +32,12 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max, un
  * FIFO, socket or character device is -EINVAL (a directory -EISDIR), and
  * opening never blocks. The fd, or -errno. */
 int open_input(const char *path);
+/* Read a whole file (NUL-terminated; caller frees): -EFBIG past max bytes,
+ * READ_FILE_MAX for read_file, SECRET_FILE_MAX for a password or key. */
+#define READ_FILE_MAX (64u << 20)
+#define SECRET_FILE_MAX (64u << 10)
 int read_file(const char *path, char **data, size_t *len);
+int read_file_max(const char *path, size_t max, char **data, size_t *len);
 /* Write data to path via a temporary file in the same directory, fsync and
  * rename; mode applies to the new file. Nothing is left under path on error. */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);

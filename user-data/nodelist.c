@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "cleanup.h"
+#include "config.h"
 #include "nodeconfig.h"
 #include "strbuf.h"
 #include "util.h"
@@ -212,15 +213,10 @@ static int yaml_item(const char *path, yaml_document_t *doc, yaml_node_t *item, 
 
 static int load_yaml(const char *path, const char *data, size_t len, struct node_list *list, char ***problems)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		problem(problems, "%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
-			parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML");
-		yaml_parser_delete(&parser);
+	_cleanup_free_ char *bad = NULL;
+	if (config_yaml_load(path, data, len, &doc, &bad) < 0) {
+		problem(problems, "%s", bad);
 		return -EINVAL;
 	}
 	int r = 0;
@@ -245,7 +241,6 @@ static int load_yaml(const char *path, const char *data, size_t len, struct node
 				r = -EINVAL;
 	}
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return r;
 }
 

@@ -377,6 +377,23 @@ START_TEST(bottlerocket_via_command)
 }
 END_TEST
 
+/* Issue 20.10: an alias in a node list is refused, not expanded. */
+START_TEST(node_list_alias_refused)
+{
+	setenv("SSM_ACTIVATION_CODE", CODE, 1);
+	char *nodes = wpath("alias.yaml"), *out = wpath("a");
+	const char *y = "- &n {name: n1}\n- *n\n";
+	ck_assert_int_eq(write_file_atomic(nodes, y, strlen(y), 0644), 0);
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--nodes", nodes, "--output-dir", out, NULL),
+			 EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err_message(), "alias.yaml:1:3: this value is used again through a YAML alias"));
+	ck_assert_int_eq(access(out, F_OK), -1);
+	free(nodes);
+	free(out);
+}
+END_TEST
+
 START_TEST(rhel_network_needs_exact_interface)
 {
 	setenv("SSM_ACTIVATION_CODE", CODE, 1);
@@ -419,6 +436,7 @@ int main(void)
 	tcase_add_test(tc, govc_mode_keeps_secrets_off_stdout);
 	tcase_add_test(tc, files_mode_is_a_nocloud_seed);
 	tcase_add_test(tc, guestinfo_file_round_trips_to_files_output);
+	tcase_add_test(tc, node_list_alias_refused);
 	tcase_add_test(tc, json_mode);
 	tcase_add_test(tc, argv_code_warns_and_is_redacted);
 	tcase_add_test(tc, bottlerocket_via_command);

@@ -10,6 +10,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "spec.h"
+#include "strbuf.h"
 #include "util.h"
 #include "unit_run.h"
 
@@ -312,6 +313,43 @@ START_TEST(hostile_values)
 	ck_assert_ptr_null(strstr(desc, "\nrh-password"));
 	free(desc);
 	build_plan_free(&plan);
+
+	/* Issue 20.10 and 20.12: aliases (a few KB expanding into millions of
+	 * values), a second document, endless input, and endless problems. */
+	char *al = tmp_yaml("os: ubuntu24\nlate-command: &a [x, y]\nprovision-script: *a\n");
+	const char *ala[] = {"--config", al, NULL};
+	ck_assert_int_lt(resolve(&plan, ala, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), ":2:15: this value is used again through a YAML alias"));
+	unlink(al);
+	free(al);
+	char *two = tmp_yaml("os: ubuntu24\n---\nos: rhel9\n");
+	const char *twoa[] = {"--config", two, NULL};
+	ck_assert_int_lt(resolve(&plan, twoa, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), ":3:1: a second YAML document: the file must hold one"));
+	unlink(two);
+	free(two);
+	const char *zero[] = {"--os", "rhel9", "--iso", "/r.iso", "--rh-password-file", "/dev/zero", NULL};
+	const char *user_only[] = {"RH_USERNAME=user", NULL};
+	alarm(10);
+	ck_assert_int_lt(resolve(&plan, zero, user_only), 0);
+	alarm(0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "--rh-password-file: cannot read /dev/zero: File too large"));
+	struct strbuf many = STRBUF_INIT;
+	sb_init(&many);
+	sb_adds(&many, "os: ubuntu24\n");
+	for (int i = 0; i < 500; i++)
+		sb_addf(&many, "bogus%d: 1\n", i);
+	char *mf = tmp_yaml(many.buf);
+	sb_release(&many);
+	const char *mfa[] = {"--config", mf, NULL};
+	ck_assert_int_lt(resolve(&plan, mfa, NULL), 0);
+	size_t lines = 1;
+	for (const char *c = err_message(); *c; c++)
+		lines += *c == '\n';
+	ck_assert_uint_eq(lines, LOG_PROBLEMS_MAX + 1);
+	ck_assert_ptr_nonnull(strstr(err_message(), "\n... and 450 more problems (the first 50 are shown)"));
+	unlink(mf);
+	free(mf);
 
 	/* A FIFO (or a directory) as the ISO: refused by stat, without opening it. */
 	char fdir[] = "/tmp/hnbuild-test-fifo-XXXXXX";
