@@ -25,6 +25,8 @@
 #include "util.h"
 
 #define OUTPUT_TAIL 25
+/* How long a channel request may wait on a busy guest (channel_start). */
+#define SSH_REQUEST_WAIT 180.0
 
 int provision_free_port(unsigned *port)
 {
@@ -211,16 +213,64 @@ static void step_output_free(struct step_output *o)
 	sb_release(&o->partial);
 }
 
+/* libssh's reason for the last failure, or what an SSH_AGAIN without one
+ * means. */
+static const char *ssh_reason(struct ssh_conn *c, int rc)
+{
+	const char *e = ssh_get_error(c->s);
+	if (e && *e)
+		return e;
+	return rc == SSH_AGAIN ? "the guest's sshd did not answer in time" : "no reason given by libssh";
+}
+
+/* Open a session channel and start command on it. libssh 0.10 gives up a
+ * channel request when the session timeout (SSH_OPTIONS_TIMEOUT) passes and
+ * returns SSH_AGAIN without setting an error; the request is still under
+ * way, and calling again goes on waiting. A loaded guest can take longer
+ * than one timeout to answer, so wait up to SSH_REQUEST_WAIT seconds (and
+ * never past the deadline), watching the VM, before failing with a reason. */
+static int channel_start(const struct provision_params *p, struct ssh_conn *c, ssh_channel ch,
+			 const char *command, const char *step, double deadline)
+{
+	double limit = now_monotonic() + SSH_REQUEST_WAIT;
+	if (limit > deadline)
+		limit = deadline;
+	int rc;
+	while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN) {
+		int g = guest_alive(p, step);
+		if (g < 0)
+			return g;
+		if (now_monotonic() > limit)
+			break;
+		log_debug("provision: '%s': still waiting for the guest's sshd to open a channel", step);
+	}
+	if (rc != SSH_OK)
+		return err_fail(-EIO, "provision step '%s': cannot open an SSH channel: %s", step, ssh_reason(c, rc));
+	while ((rc = ssh_channel_request_exec(ch, command)) == SSH_AGAIN) {
+		int g = guest_alive(p, step);
+		if (g < 0)
+			return g;
+		if (now_monotonic() > limit)
+			break;
+		log_debug("provision: '%s': still waiting for the guest's sshd to start the command", step);
+	}
+	if (rc != SSH_OK)
+		return err_fail(-EIO, "provision step '%s': cannot start the command over SSH: %s", step,
+				ssh_reason(c, rc));
+	return 0;
+}
+
 /* Run `command` in the guest with `input` on its stdin; stream its output.
  * Returns the exit status (>= 0) or a negative errno. */
 static int ssh_exec(const struct provision_params *p, struct ssh_conn *c, const char *command, const void *input,
 		    size_t input_len, struct step_output *out, double deadline)
 {
 	ssh_channel ch = ssh_channel_new(c->s);
-	if (!ch || ssh_channel_open_session(ch) != SSH_OK || ssh_channel_request_exec(ch, command) != SSH_OK) {
-		int r = err_fail(-EIO, "cannot run a command over SSH: %s", ssh_get_error(c->s));
-		if (ch)
-			ssh_channel_free(ch);
+	if (!ch)
+		abort();
+	int r = channel_start(p, c, ch, command, out->step, deadline);
+	if (r < 0) {
+		ssh_channel_free(ch);
 		return r;
 	}
 	const char *data = input;
@@ -229,7 +279,8 @@ static int ssh_exec(const struct provision_params *p, struct ssh_conn *c, const 
 		int w = ssh_channel_write(ch, data, chunk);
 		if (w <= 0) {
 			ssh_channel_free(ch);
-			return err_fail(-EIO, "cannot send data over SSH: %s", ssh_get_error(c->s));
+			return err_fail(-EIO, "provision step '%s': cannot send data over SSH: %s", out->step,
+					ssh_reason(c, w));
 		}
 		data += w;
 		input_len -= (size_t)w;
@@ -255,7 +306,7 @@ static int ssh_exec(const struct provision_params *p, struct ssh_conn *c, const 
 		/* At end of stream reads answer 0 or SSH_EOF at once, not after the timeout. */
 		if (n == SSH_ERROR || e == SSH_ERROR) {
 			ssh_channel_free(ch);
-			return err_fail(-EIO, "SSH connection lost during '%s': %s", out->step, ssh_get_error(c->s));
+			return err_fail(-EIO, "SSH connection lost during '%s': %s", out->step, ssh_reason(c, SSH_ERROR));
 		}
 		if (n <= 0 && e <= 0 && (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch)))
 			break;

@@ -226,6 +226,80 @@ START_TEST(steps_run_with_the_proxy_in_their_environment)
 }
 END_TEST
 
+/* Every descendant of pid (sshd's per-connection processes). */
+static size_t descendants(pid_t pid, pid_t *out, size_t max)
+{
+	size_t n = 0;
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "pgrep -P %d", (int)pid);
+	FILE *f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	int c;
+	while (n < max && fscanf(f, "%d", &c) == 1)
+		out[n++] = c;
+	pclose(f);
+	for (size_t i = 0, m = n; i < m && n < max; i++)
+		n += descendants(out[i], out + n, max - n);
+	return n;
+}
+
+/* Issue 20.15: the guest's sshd answers a channel request only after more
+ * than libssh's 5 s session timeout (a loaded TCG guest). libssh then
+ * returned SSH_AGAIN with no error, and the build failed with "cannot run a
+ * command over SSH: " and an empty reason. Here the connection's sshd
+ * processes are stopped for 7 s right after the login. */
+START_TEST(slow_sshd_after_login_is_waited_for)
+{
+	struct provision_conn *c = NULL;
+	ck_assert_msg(provision_connect(&params, &c) == 0, "%s", err_message());
+	pid_t kids[16];
+	size_t n = descendants(sshd_pid, kids, 16);
+	ck_assert_uint_gt(n, 0);
+	for (size_t i = 0; i < n; i++)
+		kill(kids[i], SIGSTOP);
+	pid_t waker = fork();
+	if (waker == 0) {
+		sleep(7);
+		for (size_t i = 0; i < n; i++)
+			kill(kids[i], SIGCONT);
+		_exit(0);
+	}
+	double t0 = now_monotonic();
+	const char *cmd = "echo after-the-stall\n";
+	int r = provision_shell(c, "first step", cmd, strlen(cmd));
+	ck_assert_msg(r == 0, "%s", err_message());
+	ck_assert_double_ge(now_monotonic() - t0, 6.5);
+	waitpid(waker, NULL, 0);
+	provision_close(c);
+}
+END_TEST
+
+/* The connect-and-first-command path, many times, with every core busy. */
+START_TEST(connect_and_first_command_under_load)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	pid_t busy[8];
+	size_t nb = cores > 8 ? 8 : (size_t)cores;
+	for (size_t i = 0; i < nb; i++) {
+		busy[i] = fork();
+		if (busy[i] == 0)
+			for (volatile unsigned long x = 0;; x++)
+				;
+	}
+	for (int i = 0; i < 25; i++) {
+		struct provision_conn *c = NULL;
+		ck_assert_msg(provision_connect(&params, &c) == 0, "round %d: %s", i, err_message());
+		const char *cmd = "echo first\n";
+		ck_assert_msg(provision_shell(c, "first", cmd, strlen(cmd)) == 0, "round %d: %s", i, err_message());
+		provision_close(c);
+	}
+	for (size_t i = 0; i < nb; i++) {
+		kill(busy[i], SIGKILL);
+		waitpid(busy[i], NULL, 0);
+	}
+}
+END_TEST
+
 START_TEST(no_server_times_out_clearly)
 {
 	unsigned dead;
@@ -264,6 +338,8 @@ int main(void)
 	tcase_add_test(tc, secrets_in_a_step_stay_off_command_lines);
 	tcase_add_test(tc, steps_run_with_the_proxy_in_their_environment);
 	tcase_add_test(tc, no_server_times_out_clearly);
+	tcase_add_test(tc, slow_sshd_after_login_is_waited_for);
+	tcase_add_test(tc, connect_and_first_command_under_load);
 	tcase_add_test(tc, nodeadm_url);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
