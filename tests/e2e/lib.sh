@@ -182,20 +182,28 @@ start_build() {
 }
 
 # sample_env PID — append to $T/environ the environment of every process PID
-# started (its descendants, not PID itself) and of every QEMU (libvirt's too)
+# started (its descendants, not PID itself) and of every QEMU libvirtd
+# started for it (a daemon's child: its chain ends at libvirtd or init, not
+# at a test's shell); each block is headed "== PID NAME (parent chain)"
 sample_env() {
 	ps -eo pid=,ppid=,comm= > "$T/ps.now" 2>/dev/null || return 0
-	awk -v root="$1" '{ parent[$1] = $2; name[$1] = $3 }
+	_lv=$(cat /run/libvirtd.pid 2>/dev/null || echo none)
+	awk -v root="$1" -v lv="$_lv" '{ parent[$1] = $2; name[$1] = $3 }
 		END {
 			for (p in parent) {
 				q = p
-				for (n = 0; n < 64 && q != root && (q in parent); n++) q = parent[q]
-				if ((q == root && p != root) || name[p] ~ /^qemu/) print p, name[p]
+				chain = p
+				for (n = 0; n < 64 && q != root && q != lv && (q in parent); n++) {
+					q = parent[q]
+					chain = chain "<" q
+				}
+				if ((q == root && p != root) || ((q == lv || q == 1) && name[p] ~ /^qemu/))
+					print p, name[p], chain
 			}
 		}' "$T/ps.now" > "$T/ps.children"
-	while read -r _p _n; do
+	while read -r _p _n _chain; do
 		if [ -r "/proc/$_p/environ" ]; then
-			echo "== $_p $_n" >> "$T/environ"
+			echo "== $_p $_n ($_chain)" >> "$T/environ"
 			tr '\0' '\n' < "/proc/$_p/environ" >> "$T/environ" 2>/dev/null
 		fi
 	done < "$T/ps.children"
