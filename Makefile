@@ -23,7 +23,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
 
 .PHONY: all deps services check check-full check-unit check-e2e check-asan check-valgrind fixtures demo \
-	install format clean bench
+	install format clean bench fuzz fuzz-build fuzz-smoke
 
 all: hnbuild
 
@@ -59,6 +59,32 @@ $(STRESS_BIN): tests/stress/console_stress.c $(BUILD)/libhnbuild.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libhnbuild.a $(LDLIBS)
 
+# libFuzzer targets (tests/fuzz), built with clang into build-fuzz with
+# ASan and UBSan. `make fuzz` runs each for FUZZ_TIME seconds on a copy of
+# its seed corpus (tests/fuzz/corpus/NAME); `make fuzz-smoke` (part of make
+# check) runs each for FUZZ_RUNS inputs.
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BUILD := build-fuzz
+FUZZ_TIME ?= 60
+FUZZ_RUNS ?= 3000
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+fuzz-build: deps
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+		$(FUZZ_BUILD)/libhnbuild.a
+	@set -e; for n in $(FUZZ_NAMES); do \
+		echo "fuzz: building $(FUZZ_BUILD)/fuzz_$$n"; \
+		clang -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $(FUZZ_SAN) -fsanitize=fuzzer \
+			-Ibuilder -Iformats -Ikickstart -Iuser-data -I$(FUZZ_BUILD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+			-o $(FUZZ_BUILD)/fuzz_$$n tests/fuzz/fuzz_$$n.c $(FUZZ_BUILD)/libhnbuild.a $(LDLIBS); \
+	done
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) -max_total_time=$(FUZZ_TIME) -- $(FUZZ_NAMES)
+
+fuzz-smoke: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) -runs=$(FUZZ_RUNS) -- $(FUZZ_NAMES)
+
 deps:
 	@sh tools/deps.sh
 
@@ -77,6 +103,7 @@ check: deps
 	sh tests/fixtures/build.sh > $(BUILD)/fixtures.log 2>&1 & fx=$$!; \
 	$(MAKE) check-unit; unit=$$?; wait $$fx; fix=$$?; cat $(BUILD)/fixtures.log; \
 	[ $$fix -eq 0 ] || echo "fixtures: FAILED (exit $$fix)"; [ $$unit -eq 0 ] && [ $$fix -eq 0 ]
+	$(MAKE) fuzz-smoke
 	$(MAKE) check-e2e
 
 # Everything, including the end-to-end tests that repeat what others cover.
@@ -125,4 +152,4 @@ format:
 	clang-format -i $(wildcard builder/*.[ch] formats/*.[ch] kickstart/*.[ch] user-data/*.[ch] tests/unit/*.[ch])
 
 clean:
-	rm -rf $(BUILD) build-asan hnbuild
+	rm -rf $(BUILD) build-asan $(FUZZ_BUILD) hnbuild

@@ -215,12 +215,15 @@ char *soap_node_xsi_type(xmlNodePtr node)
 static void parse_fault(xmlNodePtr fault_el, struct soap_fault *fault)
 {
 	for (xmlNodePtr c = first_element(fault_el->children); c; c = first_element(c->next)) {
-		if (!strcmp((const char *)c->name, "faultstring"))
+		if (!strcmp((const char *)c->name, "faultstring")) {
+			free(fault->message); /* a second one (found by fuzz_soap): the last wins */
 			fault->message = node_text(c);
+		}
 		else if (!strcmp((const char *)c->name, "detail")) {
 			xmlNodePtr d = first_element(c->children);
 			if (!d)
 				continue;
+			free(fault->type);
 			fault->type = soap_node_xsi_type(d);
 			if (!fault->type) {
 				const char *name = (const char *)d->name;

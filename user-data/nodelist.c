@@ -267,6 +267,10 @@ int nodelist_load(const char *path, struct node_list *list, char ***problems)
 		problem(problems, "%s: cannot read: %s", path, strerror(-r));
 		return r;
 	}
+	if (memchr(data, '\0', len)) { /* the rest would be silently dropped */
+		problem(problems, "%s: holds a NUL byte: not a text file", path);
+		return -EINVAL;
+	}
 	size_t before = list->n;
 	const char *ext = strrchr(path, '.');
 	bool csv = ext && strcmp(ext, ".csv") == 0;

@@ -389,6 +389,15 @@ START_TEST(node_list_alias_refused)
 			 EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(err_message(), "alias.yaml:1:3: this value is used again through a YAML alias"));
 	ck_assert_int_eq(access(out, F_OK), -1);
+	/* Issue 20.12: a NUL in a CSV list is refused, not the end of the list. */
+	char *csv = wpath("nul.csv");
+	const char c[] = "name,address\nn1,10.0.0.5/24\n\0n2,10.0.0.6/24\n";
+	ck_assert_int_eq(write_file_atomic(csv, c, sizeof(c) - 1, 0644), 0);
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--nodes", csv, "--output-dir", out, NULL),
+			 EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err_message(), "nul.csv: holds a NUL byte: not a text file"));
+	free(csv);
 	free(nodes);
 	free(out);
 }

@@ -353,6 +353,16 @@ START_TEST(hostile_responses)
 	ck_assert_ptr_null(f.message);
 	sb_release(&sb);
 
+	/* two faultstrings and two details (fuzz_soap found the first one's leak) */
+	static const char twice[] =
+	    "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+	    "<soapenv:Fault><faultstring>first</faultstring><faultstring>second</faultstring>"
+	    "<detail><AFault/></detail><detail><BFault/></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>";
+	ck_assert_int_eq(soap_response_parse(twice, strlen(twice), &resp, &f), -EREMOTEIO);
+	ck_assert_str_eq(f.message, "second");
+	ck_assert_str_eq(f.type, "B");
+	soap_fault_free(&f);
+
 	/* a 4 MB fault text: cut to one readable line */
 	sb_init(&sb);
 	sb_adds(&sb, "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
