@@ -235,28 +235,22 @@ static int channel_start(const struct provision_params *p, struct ssh_conn *c, s
 	double limit = now_monotonic() + SSH_REQUEST_WAIT;
 	if (limit > deadline)
 		limit = deadline;
-	int rc;
-	while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN) {
-		int g = guest_alive(p, step);
-		if (g < 0)
-			return g;
-		if (now_monotonic() > limit)
-			break;
-		log_debug("provision: '%s': still waiting for the guest's sshd to open a channel", step);
+	static const char *const what[] = {"cannot open an SSH channel", "cannot start the command over SSH"};
+	for (int stage = 0; stage < 2; stage++) {
+		int rc;
+		while ((rc = stage ? ssh_channel_request_exec(ch, command) : ssh_channel_open_session(ch)) ==
+		       SSH_AGAIN) {
+			int g = guest_alive(p, step);
+			if (g < 0)
+				return g;
+			if (now_monotonic() > limit)
+				break;
+			log_debug("provision: '%s': still waiting for the guest's sshd (%s)", step,
+				  stage ? "command" : "channel");
+		}
+		if (rc != SSH_OK)
+			return err_fail(-EIO, "provision step '%s': %s: %s", step, what[stage], ssh_reason(c, rc));
 	}
-	if (rc != SSH_OK)
-		return err_fail(-EIO, "provision step '%s': cannot open an SSH channel: %s", step, ssh_reason(c, rc));
-	while ((rc = ssh_channel_request_exec(ch, command)) == SSH_AGAIN) {
-		int g = guest_alive(p, step);
-		if (g < 0)
-			return g;
-		if (now_monotonic() > limit)
-			break;
-		log_debug("provision: '%s': still waiting for the guest's sshd to start the command", step);
-	}
-	if (rc != SSH_OK)
-		return err_fail(-EIO, "provision step '%s': cannot start the command over SSH: %s", step,
-				ssh_reason(c, rc));
 	return 0;
 }
 
