@@ -201,11 +201,18 @@ sample_env() {
 					print p, name[p], chain
 			}
 		}' "$T/ps.now" > "$T/ps.children"
+	# PIDs wrap (pid_max 32768) and are reused at once: a short-lived qemu-img's
+	# PID can belong to this shell's own next tr by the time it is read, with
+	# the test's variables in its environment. So the process must be the same
+	# one (name and start time) before and after its environment is copied.
 	while read -r _p _n _chain; do
-		if [ -r "/proc/$_p/environ" ]; then
-			echo "== $_p $_n ($_chain)" >> "$T/environ"
-			tr '\0' '\n' < "/proc/$_p/environ" >> "$T/environ" 2>/dev/null
-		fi
+		_st=$(awk '{ print $22 }' "/proc/$_p/stat" 2>/dev/null) || continue
+		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = "$_n" ] || continue
+		cp "/proc/$_p/environ" "$T/environ.one" 2>/dev/null || continue
+		[ "$(awk '{ print $22 }' "/proc/$_p/stat" 2>/dev/null)" = "$_st" ] || continue
+		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = "$_n" ] || continue
+		echo "== $_p $_n ($_chain)" >> "$T/environ"
+		tr '\0' '\n' < "$T/environ.one" >> "$T/environ"
 	done < "$T/ps.children"
 }
 
