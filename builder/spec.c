@@ -380,12 +380,16 @@ static int layer_from_flags(int argc, char **argv, struct raw_layer *out, struct
 				for (int k = 0; k < S__COUNT; k++)
 					if (strlen(settings[k].key) == len && !strncmp(settings[k].key, arg + 2, len))
 						s = &settings[k];
-				if (s && (s->flags & SF_SECRET))
+				if (s && (s->flags & SF_SECRET)) {
 					problemf(problems,
 						 "--%s: secrets are not taken on the command line (other users can read it): "
 						 "use %s or --%s-file",
 						 s->key, s->env[0], s->key);
-				else
+					/* "--rh-password VALUE": the value is the secret; never echo it as an
+					 * unexpected argument */
+					if (!arg[2 + len] && i + 1 < argc && !str_startswith(argv[i + 1], "--"))
+						i++;
+				} else
 					problemf(problems, "--%.*s: unknown option (see --help)", (int)len, arg + 2);
 				bad = 1;
 				continue;
@@ -426,6 +430,9 @@ static int layer_from_flags(int argc, char **argv, struct raw_layer *out, struct
 		default:
 			if (optopt && optopt < 256)
 				problemf(problems, "-%c: unknown option (see --help)", optopt);
+			else if (optopt >= OPT_SETTING_BASE && (settings[optopt - OPT_SETTING_BASE].flags & SF_BOOL))
+				problemf(problems, "--%s: takes no value (it is a flag; in the build file: true or false)",
+					 settings[optopt - OPT_SETTING_BASE].key);
 			else if (optopt >= OPT_SETTING_BASE || optopt == OPT_CONFIG || optopt == OPT_ONLY ||
 				 optopt == OPT_LOG_FORMAT)
 				problemf(problems, "%s: needs a value", args[optind - 1]);
@@ -564,7 +571,12 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 			return;
 		}
 	}
-	if (settings[id].flags & SF_PATH) {
+	for (char **pv = rv->values; *pv; pv++)
+		if (!utf8_valid(*pv)) {
+			PROBLEM(ctx, rv, "not valid UTF-8");
+			return;
+		}
+	if ((settings[id].flags & SF_PATH) || id == S_ISO) {
 		for (char **pv = rv->values; *pv; pv++)
 			if (!**pv) {
 				PROBLEM(ctx, rv, "an empty path names no file or directory");
@@ -979,6 +991,26 @@ static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const stru
 	    strstr(s->iso, "://"))
 		problemf(ctx->problems, "%s: unsupported URL scheme in '%s' (https, http, file)",
 			 origin_of(layers, nl, S_ISO, "iso"), s->iso);
+	/* Files the build reads only after the install: missing ones would
+	 * fail an hour in. */
+	const struct {
+		const char *path;
+		enum setting_id id;
+	} reads[] = {{s->autoinstall_file, S_AUTOINSTALL}, {s->kickstart_file, S_KICKSTART}};
+	for (size_t k = 0; building && k < ARRAY_SIZE(reads); k++)
+		if (reads[k].path && access(reads[k].path, R_OK) < 0)
+			problemf(ctx->problems, "%s: cannot read %s: %s", origin_of(layers, nl, reads[k].id, "file"),
+				 reads[k].path, strerror(errno));
+	for (size_t i = 0; building && s->provision_scripts && s->provision_scripts[i]; i++)
+		if (access(s->provision_scripts[i], R_OK) < 0)
+			problemf(ctx->problems, "%s: cannot read %s: %s",
+				 origin_of(layers, nl, S_PROVISION_SCRIPT, "provision-script"), s->provision_scripts[i],
+				 strerror(errno));
+	struct stat ost;
+	if (s->output_dir && stat(s->output_dir, &ost) == 0 && !S_ISDIR(ost.st_mode))
+		problemf(ctx->problems, "%s: %s exists and is not a directory", origin_of(layers, nl, S_OUTPUT_DIR, "output-dir"),
+			 s->output_dir);
+
 	/* stat, not open: opening a FIFO would wait for a writer */
 	struct stat ist;
 	const char *ipath = s->iso && str_startswith(s->iso, "file://") ? s->iso + 7 : s->iso;
@@ -1326,8 +1358,12 @@ int checksum_parse(const char *text, const char *input, struct checksum *out)
 		if (n == 4 && !strncasecmp(text, "file", 4)) {
 			if (str_empty(colon + 1))
 				return err_usage("%s: 'file:' needs a URL or path of a checksum file", input);
+			const char *ref = colon + 1;
+			if (strstr(ref, "://") && !str_startswith(ref, "https://") && !str_startswith(ref, "http://") &&
+			    !str_startswith(ref, "file://"))
+				return err_usage("%s: 'file:%s': a checksum file is a path or an https URL", input, ref);
 			out->algo = CHECKSUM_FILE;
-			out->file_ref = xstrdup(colon + 1);
+			out->file_ref = xstrdup(ref);
 			return 0;
 		}
 		algo = algo_by_name(text, n);

@@ -153,10 +153,30 @@ int parse_duration(const char *s, unsigned *seconds)
 		mult = 3600, end++;
 	else if (*end == 'd')
 		mult = 86400, end++;
-	if (*end || v * mult > UINT_MAX || v == 0)
+	if (*end || v > UINT_MAX / mult || v == 0) /* v * mult must not wrap first */
 		return -EINVAL;
 	*seconds = (unsigned)(v * mult);
 	return 0;
+}
+
+bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : 4;
+		if (n == 4 || (n == 1 && *p < 0xc2) || (n == 3 && *p > 0xf4))
+			return false; /* a stray continuation byte, an overlong or out-of-range lead */
+		unsigned cp = n ? *p & (0x3f >> n) : *p;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		p += n + 1;
+	}
+	return true;
 }
 
 int open_input(const char *path)

@@ -28,6 +28,9 @@ int parse_duration(const char *s, unsigned *seconds);
 int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
 
 /* Read a whole file (NUL-terminated). Returns 0 or -errno. */
+/* Is s well-formed UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF)? YAML, kickstart and JSON outputs need it. */
+bool utf8_valid(const char *s);
 /* Open a file to read that must be a regular file or a block device: a
  * FIFO, socket or character device is -EINVAL (a directory -EISDIR), and
  * opening never blocks. The fd, or -errno. */

@@ -351,6 +351,30 @@ START_TEST(hostile_values)
 	unlink(mf);
 	free(mf);
 
+	/* Issue 20.13: right messages for what used to pass, or fail oddly. */
+	const struct {
+		const char *flag, *value, *message;
+	} wrong[] = {
+	    {"--late-command", "\xff\xfe", "--late-command: not valid UTF-8"},
+	    {"--iso-checksum", "file:ftp://x", "--iso-checksum: 'file:ftp://x': a checksum file is a path or an https URL"},
+	    {"--timeout", "5124095576030432h", "--timeout: '5124095576030432h' is not a duration (e.g. 90m, 2h, 600s)"},
+	    {"--iso", "", "--iso: an empty path names no file or directory"},
+	    {"--output-dir", "/etc/hostname", "--output-dir: /etc/hostname exists and is not a directory"},
+	    {"--provision-script", "/nonexistent/x.sh", "--provision-script: cannot read /nonexistent/x.sh: No such file or directory"},
+	    {"--autoinstall", "/nonexistent/ai.yaml", "--autoinstall: cannot read /nonexistent/ai.yaml: No such file or directory"},
+	};
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		const char *wa[] = {"--os", "ubuntu24", "--iso", "/u.iso", wrong[i].flag, wrong[i].value, NULL};
+		ck_assert_int_lt(resolve(&plan, wa, NULL), 0);
+		ck_assert_msg(strstr(err_message(), wrong[i].message), "%s: got %s", wrong[i].flag, err_message());
+	}
+	const char *pub[] = {"--os", "ubuntu24", "--publish=maybe", NULL};
+	ck_assert_int_lt(resolve(&plan, pub, NULL), 0);
+	ck_assert_str_eq(err_message(), "--publish: takes no value (it is a flag; in the build file: true or false)");
+	const char *pw[] = {"--os", "ubuntu24", "--vsphere-password", "hunter22", NULL};
+	ck_assert_int_lt(resolve(&plan, pw, NULL), 0);
+	ck_assert_ptr_null(strstr(err_message(), "hunter22"));
+
 	/* A FIFO (or a directory) as the ISO: refused by stat, without opening it. */
 	char fdir[] = "/tmp/hnbuild-test-fifo-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(fdir));
