@@ -20,8 +20,10 @@ CANARY_VS="Vs-Canary-Pw-$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')"
 say "starting vcsim (the vCenter that --publish imports into)"
 sh "$ROOT/tests/vcsim/build.sh" || die "cannot build tests/vcsim"
 . "$ROOT/tests/vcsim/start.sh"
-export VCSIM_USER=hnbuild-publisher@vsphere.local VCSIM_PASSWORD="$CANARY_VS"
-VCSIM=$ROOT/build/vcsim vcsim_start "$T/sim" || die "cannot start vcsim"
+export VCSIM_USER=hnbuild-publisher@vsphere.local
+# The simulator's password only in the simulator's environment: hnbuild gets
+# it as VSPHERE_PASSWORD, and no tool hnbuild starts may inherit it.
+VCSIM_PASSWORD="$CANARY_VS" VCSIM=$ROOT/build/vcsim vcsim_start "$T/sim" || die "cannot start vcsim"
 BACKGROUND_PIDS="$BACKGROUND_PIDS $VCSIM_PID"
 CANARY_ACT="Act-Canary-Code-77c2d4"
 cat > "$T/provision.sh" <<EOS
