@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -19,12 +20,17 @@ static char *mark_origin(const char *name, yaml_mark_t m)
 	return sb_detach(&sb, NULL);
 }
 
-static void problem(char ***problems, const char *name, yaml_mark_t m, const char *fmt, const char *arg)
+static void problem(char ***problems, const char *name, yaml_mark_t m, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void problem(char ***problems, const char *name, yaml_mark_t m, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	sb_init(&sb);
 	sb_addf(&sb, "%s:%zu:%zu: ", name, m.line + 1, m.column + 1);
-	sb_addf(&sb, fmt, arg);
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
 	strv_push(problems, sb_str(&sb));
 	sb_release(&sb);
 }
@@ -43,9 +49,19 @@ static void layer_add(struct config_layer *l, struct config_value v)
 	l->items[l->n++] = v;
 }
 
-/* Read one mapping of settings into layer; "targets" is skipped here. */
+/* A plain ~, null or nothing: YAML's null, which a reader would take as the
+ * text "null" or "". */
+static bool yaml_null(yaml_node_t *v)
+{
+	const char *s = scalar(v);
+	return s && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"));
+}
+
+/* Read one mapping of settings into layer; "targets" is read by the caller
+ * at the top level, and is a problem inside a target. */
 static int read_mapping(yaml_document_t *doc, yaml_node_t *map, const char *name, struct config_layer *layer,
-			char ***problems)
+			bool top, char ***problems)
 {
 	int bad = 0;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
@@ -57,8 +73,30 @@ static int read_mapping(yaml_document_t *doc, yaml_node_t *map, const char *name
 			bad = 1;
 			continue;
 		}
-		if (!strcmp(key, "targets"))
+		const yaml_node_pair_t *dup = NULL;
+		for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p && !dup; q++) {
+			const char *other = scalar(yaml_document_get_node(doc, q->key));
+			if (other && !strcmp(other, key))
+				dup = q;
+		}
+		if (dup) {
+			problem(problems, name, k->start_mark, "'%s' is given twice in this mapping (first at line %zu)", key,
+				yaml_document_get_node(doc, dup->key)->start_mark.line + 1);
+			bad = 1;
 			continue;
+		}
+		if (!strcmp(key, "targets")) {
+			if (!top) {
+				problem(problems, name, k->start_mark, "%s", "'targets' inside a target: targets do not nest");
+				bad = 1;
+			}
+			continue;
+		}
+		if (yaml_null(v)) {
+			problem(problems, name, v->start_mark, "'%s' is null: give a value, or leave the key out", key);
+			bad = 1;
+			continue;
+		}
 		struct config_value cv = {0};
 		cv.key = xstrdup(key);
 		cv.origin = mark_origin(name, k->start_mark);
@@ -179,7 +217,7 @@ int config_parse(const char *name, const char *text, size_t len, struct config_f
 		r = -EINVAL;
 		goto done;
 	}
-	if (read_mapping(&doc, root, name, &out->top, problems) < 0)
+	if (read_mapping(&doc, root, name, &out->top, true, problems) < 0)
 		r = -EINVAL;
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
@@ -207,7 +245,7 @@ int config_parse(const char *name, const char *text, size_t len, struct config_f
 			struct config_layer *layer = &out->targets[out->n_targets++];
 			memset(layer, 0, sizeof(*layer));
 			layer->origin = mark_origin(name, e->start_mark);
-			if (read_mapping(&doc, e, name, layer, problems) < 0)
+			if (read_mapping(&doc, e, name, layer, false, problems) < 0)
 				r = -EINVAL;
 		}
 	}

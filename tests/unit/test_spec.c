@@ -351,6 +351,18 @@ START_TEST(hostile_values)
 	unlink(mf);
 	free(mf);
 
+	/* Issue 20.12: a key given twice, a null, nested targets: refused, not
+	 * "the last wins", "the text null" or ignored. */
+	char *dy = tmp_yaml("os: ubuntu24\nos: rhel9\nregion: ~\niso:\ntargets:\n  - os: ubuntu22\n    targets: [x]\n");
+	const char *dya[] = {"--config", dy, NULL};
+	ck_assert_int_lt(resolve(&plan, dya, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), ":2:1: 'os' is given twice in this mapping (first at line 1)"));
+	ck_assert_ptr_nonnull(strstr(err_message(), ":3:9: 'region' is null: give a value, or leave the key out"));
+	ck_assert_ptr_nonnull(strstr(err_message(), "'iso' is null"));
+	ck_assert_ptr_nonnull(strstr(err_message(), ":7:5: 'targets' inside a target: targets do not nest"));
+	unlink(dy);
+	free(dy);
+
 	/* Issue 20.13: right messages for what used to pass, or fail oddly. */
 	const struct {
 		const char *flag, *value, *message;
