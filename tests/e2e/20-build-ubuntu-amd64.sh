@@ -62,7 +62,7 @@ awk '/\[install console\].*Linux version/ {k = NR} /\[install console\].*subiqui
 qemu-img compare -q "$BASE.qcow2" "$BASE.raw" || die "qcow2 and raw differ"
 
 say "the template in vcsim holds the OVA's disk"
-"$ROOT/build/vcsim" inspect -url "$VCSIM_URL" -path "/DC0/vm/Templates/$(basename "$BASE")" > "$T/vm.json" ||
+VCSIM_PASSWORD="$CANARY_VS" "$ROOT/build/vcsim" inspect -url "$VCSIM_URL" -path "/DC0/vm/Templates/$(basename "$BASE")" > "$T/vm.json" ||
 	die "no template $(basename "$BASE") in vcsim's folder Templates"
 cat "$T/vm.json"
 vm() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$T/vm.json"; }
