@@ -205,7 +205,12 @@ sample_env() {
 	# PID can belong to this shell's own next tr by the time it is read, with
 	# the test's variables in its environment. So the process must be the same
 	# one (name and start time) before and after its environment is copied.
+	# A child hnbuild forked that has not exec'd yet still shows hnbuild's
+	# own start-up environment (the memory is the parent's copy): skip it,
+	# it is no other program.
+	_self=$(readlink "/proc/$1/exe" 2>/dev/null)
 	while read -r _p _n _chain; do
+		[ "$(readlink "/proc/$_p/exe" 2>/dev/null)" = "$_self" ] && continue
 		_st=$(awk '{ print $22 }' "/proc/$_p/stat" 2>/dev/null) || continue
 		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = "$_n" ] || continue
 		cp "/proc/$_p/environ" "$T/environ.one" 2>/dev/null || continue
