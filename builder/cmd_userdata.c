@@ -55,6 +55,7 @@ struct ud_args {
 	char *format;
 	char *output_dir;
 	bool output_dir_given;
+	bool force; /* replace outputs that exist */
 	bool bottlerocket;
 	bool help;
 	/* Loaded */
@@ -209,6 +210,8 @@ static void print_help(void)
 	       "                                  --output-dir is given. It holds the activation code\n"
 	       "                                  (encoded, not encrypted): keep it out of CI logs\n"
 	       "  --output-dir DIR                default ./" DEFAULT_OUTPUT_DIR " (created 0700)\n"
+	       "  --force                         replace output files that exist; without it an\n"
+	       "                                  existing output is an error and nothing is written\n"
 	       "  -h, --help                      this help\n"
 	       "\n"
 	       "Example:\n"
@@ -248,6 +251,7 @@ enum {
 	OPT_BOTTLEROCKET,
 	OPT_FORMAT,
 	OPT_OUTPUT_DIR,
+	OPT_FORCE,
 };
 
 static const struct option options[] = {
@@ -278,6 +282,7 @@ static const struct option options[] = {
     {"bottlerocket", no_argument, NULL, OPT_BOTTLEROCKET},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
+    {"force", no_argument, NULL, OPT_FORCE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -385,6 +390,9 @@ static void parse_args(int argc, char **argv, struct ud_args *a, char ***problem
 		case OPT_OUTPUT_DIR:
 			str_set(&a->output_dir, optarg);
 			a->output_dir_given = true;
+			break;
+		case OPT_FORCE:
+			a->force = true;
 			break;
 		case 'h':
 			a->help = true;
@@ -706,13 +714,35 @@ static int render_node(const struct ud_args *a, const struct node_entry *e, stru
 	return r;
 }
 
-static int write_out(const char *dir, const char *name, const char *data, unsigned mode, char ***written)
+/* Where the outputs go. A first pass (dry) only looks: an output that exists
+ * is a problem unless --force. The second writes, and keeps which files it
+ * created so that a failure removes those and no file that was there before. */
+struct out_pass {
+	bool dry;
+	bool force;
+	char ***problems; /* dry pass */
+	char ***written;  /* every file written, in order */
+	char ***created;  /* those of them that did not exist before */
+};
+
+static int write_out(struct out_pass *op, const char *dir, const char *name, const char *data, unsigned mode)
 {
 	_cleanup_free_ char *path = path_join(dir, name);
+	struct stat st;
+	bool existed = lstat(path, &st) == 0;
+	if (op->dry) {
+		if (existed && !op->force)
+			problemf(op->problems, "%s: exists: remove it, or give --force to replace it", path);
+		else if (existed && S_ISDIR(st.st_mode))
+			problemf(op->problems, "%s: is a directory, not a file", path);
+		return 0;
+	}
 	int r = write_file_atomic(path, data, strlen(data), mode);
 	if (r < 0)
 		return err_fail_errno(r, "Failed to write %s", path);
-	strv_push(written, path);
+	strv_push(op->written, path);
+	if (!existed)
+		strv_push(op->created, path);
 	return 0;
 }
 
@@ -788,19 +818,26 @@ static void govc_commands(const struct ud_args *a, const char *dir, const struct
 	}
 }
 
-static int write_outputs(const struct ud_args *a, const struct ud_node *nodes, size_t n, char ***written,
+static int write_outputs(const struct ud_args *a, const struct ud_node *nodes, size_t n, struct out_pass *op,
 			 struct strbuf *stdout_text)
 {
 	if (a->fmt == UD_JSON && !a->output_dir_given) {
-		json_guestinfo(a, nodes, n, stdout_text);
+		if (!op->dry)
+			json_guestinfo(a, nodes, n, stdout_text);
 		return 0;
 	}
-	int r = mkdir_p(a->output_dir, 0700);
-	if (r < 0)
-		return err_fail_errno(r, "Failed to create %s", a->output_dir);
+	int r = 0;
+	if (!op->dry) {
+		r = mkdir_p(a->output_dir, 0700);
+		if (r < 0)
+			return err_fail_errno(r, "Failed to create %s", a->output_dir);
+	}
 	char abs[PATH_MAX];
-	if (!realpath(a->output_dir, abs))
+	if (!realpath(a->output_dir, abs)) {
+		if (op->dry && errno == ENOENT)
+			return 0; /* nothing there yet, so nothing to replace */
 		return err_fail_errno(-errno, "Failed to resolve %s", a->output_dir);
+	}
 
 	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT, name = STRBUF_INIT;
 	sb_init(&text);
@@ -813,36 +850,36 @@ static int write_outputs(const struct ud_args *a, const struct ud_node *nodes, s
 		switch (a->fmt) {
 		case UD_FILES: {
 			_cleanup_free_ char *sub = path_join(abs, node);
-			r = mkdir_p(sub, 0700);
+			r = op->dry ? 0 : mkdir_p(sub, 0700);
 			if (r < 0)
 				return err_fail_errno(r, "Failed to create %s", sub);
 			if (a->bottlerocket) {
-				r = write_out(sub, "settings.toml", nd->userdata, 0600, written);
+				r = write_out(op, sub, "settings.toml", nd->userdata, 0600);
 				break;
 			}
-			r = write_out(sub, "user-data", nd->userdata, 0600, written);
+			r = write_out(op, sub, "user-data", nd->userdata, 0600);
 			if (r >= 0)
-				r = write_out(sub, "meta-data", nd->metadata, 0644, written);
+				r = write_out(op, sub, "meta-data", nd->metadata, 0644);
 			if (r >= 0 && nd->network)
-				r = write_out(sub, "network-config", nd->network, 0644, written);
+				r = write_out(op, sub, "network-config", nd->network, 0644);
 			break;
 		}
 		case UD_GUESTINFO:
 			guestinfo_pairs(a, nd, &text);
 			sb_addf(&name, "%s.guestinfo", node);
-			r = write_out(abs, name.buf, text.buf, 0600, written);
+			r = write_out(op, abs, name.buf, text.buf, 0600);
 			explicit_bzero(text.buf, text.len);
 			break;
 		case UD_GOVC:
 			sb_addf(&name, "%s.userdata.b64", node);
 			sb_addf(&text, "%s\n", nd->userdata_enc);
-			r = write_out(abs, name.buf, text.buf, 0600, written);
+			r = write_out(op, abs, name.buf, text.buf, 0600);
 			if (r >= 0 && nd->metadata_enc) {
 				sb_reset(&name);
 				sb_reset(&text);
 				sb_addf(&name, "%s.metadata.b64", node);
 				sb_addf(&text, "%s\n", nd->metadata_enc);
-				r = write_out(abs, name.buf, text.buf, 0600, written);
+				r = write_out(op, abs, name.buf, text.buf, 0600);
 			}
 			break;
 		case UD_JSON:
@@ -855,14 +892,15 @@ static int write_outputs(const struct ud_args *a, const struct ud_node *nodes, s
 		sb_reset(&text);
 		sb_adds(&text, "#!/bin/sh\nset -eu\n");
 		govc_commands(a, abs, nodes, n, &text);
-		r = write_out(abs, "govc.sh", text.buf, 0700, written);
+		r = write_out(op, abs, "govc.sh", text.buf, 0700);
 		if (r < 0)
 			return r;
-		govc_commands(a, abs, nodes, n, stdout_text);
+		if (!op->dry)
+			govc_commands(a, abs, nodes, n, stdout_text);
 	} else if (a->fmt == UD_JSON) {
 		sb_reset(&text);
 		json_guestinfo(a, nodes, n, &text);
-		r = write_out(abs, "userdata.json", text.buf, 0600, written);
+		r = write_out(op, abs, "userdata.json", text.buf, 0600);
 		explicit_bzero(text.buf, text.len);
 	}
 	return r;
@@ -872,7 +910,7 @@ int cmd_userdata(int argc, char **argv)
 {
 	struct ud_args a = {0};
 	_cleanup_strv_ char **problems = NULL;
-	_cleanup_strv_ char **written = NULL;
+	_cleanup_strv_ char **written = NULL, **created = NULL;
 	struct ud_node *nodes = NULL;
 	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
 	sb_init(&out);
@@ -899,10 +937,25 @@ int cmd_userdata(int argc, char **argv)
 			rc = err_exit_code();
 			goto done;
 		}
-	if (write_outputs(&a, nodes, a.nodes.n, &written, &out) < 0) {
-		/* Do not leave a partial set behind. */
-		for (size_t i = 0; written && written[i]; i++)
-			unlink(written[i]);
+	/* Look before writing: an output that is there already stops the run
+	 * (unless --force) before any file is written. */
+	struct out_pass look = {.dry = true, .force = a.force, .problems = &problems};
+	if (write_outputs(&a, nodes, a.nodes.n, &look, &out) < 0) {
+		rc = err_exit_code();
+		goto done;
+	}
+	if (problems) {
+		_cleanup_free_ char *msg = log_problem_lines(problems);
+		err_usage("%s", msg);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	struct out_pass put = {.force = a.force, .written = &written, .created = &created};
+	if (write_outputs(&a, nodes, a.nodes.n, &put, &out) < 0) {
+		/* Do not leave a partial set behind: remove what this run created
+		 * (a file it replaced under --force is gone either way). */
+		for (size_t i = 0; created && created[i]; i++)
+			unlink(created[i]);
 		rc = err_exit_code();
 		goto done;
 	}

@@ -49,9 +49,40 @@ static void layer_add(struct config_layer *l, struct config_value v)
 	l->items[l->n++] = v;
 }
 
-/* A plain ~, null or nothing: YAML's null, which a reader would take as the
- * text "null" or "". */
-static bool yaml_null(yaml_node_t *v)
+struct key_at {
+	const char *key;
+	size_t at;
+};
+
+static int key_at_cmp(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+size_t *config_mapping_firsts(yaml_document_t *doc, yaml_node_t *map)
+{
+	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+	size_t *first = xcalloc(n ? n : 1, sizeof(*first));
+	_cleanup_free_ struct key_at *keys = xcalloc(n ? n : 1, sizeof(*keys));
+	size_t nk = 0;
+	for (size_t i = 0; i < n; i++) {
+		first[i] = i;
+		const char *k = scalar(yaml_document_get_node(doc, map->data.mapping.pairs.start[i].key));
+		if (k)
+			keys[nk++] = (struct key_at){k, i};
+	}
+	/* sorted by key, then by position: each run's first entry is the
+	 * first occurrence (O(n log n); comparing every pair was quadratic) */
+	qsort(keys, nk, sizeof(*keys), key_at_cmp);
+	for (size_t i = 1; i < nk; i++)
+		if (!strcmp(keys[i].key, keys[i - 1].key))
+			first[keys[i].at] = first[keys[i - 1].at];
+	return first;
+}
+
+bool config_yaml_null(yaml_node_t *v)
 {
 	const char *s = scalar(v);
 	return s && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
@@ -64,6 +95,7 @@ static int read_mapping(yaml_document_t *doc, yaml_node_t *map, const char *name
 			bool top, char ***problems)
 {
 	int bad = 0;
+	_cleanup_free_ size_t *firsts = config_mapping_firsts(doc, map);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
@@ -73,15 +105,11 @@ static int read_mapping(yaml_document_t *doc, yaml_node_t *map, const char *name
 			bad = 1;
 			continue;
 		}
-		const yaml_node_pair_t *dup = NULL;
-		for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p && !dup; q++) {
-			const char *other = scalar(yaml_document_get_node(doc, q->key));
-			if (other && !strcmp(other, key))
-				dup = q;
-		}
-		if (dup) {
+		size_t at = (size_t)(p - map->data.mapping.pairs.start);
+		if (firsts[at] != at) {
+			yaml_node_t *fk = yaml_document_get_node(doc, map->data.mapping.pairs.start[firsts[at]].key);
 			problem(problems, name, k->start_mark, "'%s' is given twice in this mapping (first at line %zu)", key,
-				yaml_document_get_node(doc, dup->key)->start_mark.line + 1);
+				fk->start_mark.line + 1);
 			bad = 1;
 			continue;
 		}
@@ -92,7 +120,7 @@ static int read_mapping(yaml_document_t *doc, yaml_node_t *map, const char *name
 			}
 			continue;
 		}
-		if (yaml_null(v)) {
+		if (config_yaml_null(v)) {
 			problem(problems, name, v->start_mark, "'%s' is null: give a value, or leave the key out", key);
 			bad = 1;
 			continue;

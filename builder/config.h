@@ -41,3 +41,12 @@ void config_free(struct config_file *cf);
  * into millions of values) is refused with one "name:line:column: ..." line
  * in *problem (caller frees); returns -EINVAL then. */
 int config_yaml_load(const char *name, const char *text, size_t len, yaml_document_t *doc, char **problem);
+
+/* For each pair of a mapping, the index of the first pair with the same
+ * key: its own index when the key is new, an earlier one when the key is
+ * given again (YAML would let the last win silently). Keys that are not
+ * scalars count as new. O(n log n); the caller frees the array. */
+size_t *config_mapping_firsts(yaml_document_t *doc, yaml_node_t *map);
+/* A plain ~, null or nothing: YAML's null, which a reader would take as the
+ * text "null" or "". */
+bool config_yaml_null(yaml_node_t *v);

@@ -57,15 +57,51 @@ size_t strv_len(char *const *v)
 	return n;
 }
 
+/* A list that strv_push built holds its n strings in an allocation of
+ * pow2ceil(n + 1) slots, every slot after the strings NULL. Slot 2^k - 1
+ * for the largest such index below the allocation is then in bounds and
+ * NULL, so probing 0, 1, 3, 7, ... finds a NULL without leaving the list,
+ * and a binary search between the last two probes finds the first one:
+ * O(log n) reads per push, and a reallocation only when the list doubles
+ * (it used to read the whole list and reallocate on every push). */
+static size_t strv_pushed_len(char *const *v)
+{
+	if (!v || !v[0])
+		return 0;
+	size_t lo = 0, hi = 1; /* v[lo] is a string; first NULL is in (lo, hi] */
+	while (v[hi]) {
+		lo = hi;
+		hi = 2 * hi + 1;
+	}
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid])
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+static bool is_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
 void strv_push(char ***v, const char *s)
 {
-	size_t n = strv_len(*v);
-	char **nv = realloc(*v, (n + 2) * sizeof(*nv));
-	if (!nv)
-		abort();
-	nv[n] = xstrdup(s);
-	nv[n + 1] = NULL;
-	*v = nv;
+	size_t n = strv_pushed_len(*v);
+	/* n + 1 slots are in use (strings and the NULL); the allocation is
+	 * full exactly when n + 1 is a power of two */
+	if (is_pow2(n + 1)) {
+		size_t cap = 2 * (n + 1);
+		char **nv = realloc(*v, cap * sizeof(*nv));
+		if (!nv)
+			abort();
+		memset(nv + n + 1, 0, (cap - n - 1) * sizeof(*nv));
+		*v = nv;
+	}
+	(*v)[n] = xstrdup(s);
 }
 
 void strv_free(char **v)

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* NULL-terminated vector of owned strings. A NULL strv is an empty one. */
+/* NULL-terminated vector of owned strings. A NULL strv is an empty one.
+ * strv_push appends in O(log n), to NULL or to a list strv_push built
+ * (never to a list from libguestfs or elsewhere). */
 void strv_push(char ***v, const char *s);
 size_t strv_len(char *const *v);
 void strv_free(char **v);

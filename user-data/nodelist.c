@@ -158,6 +158,7 @@ static int yaml_item(const char *path, yaml_document_t *doc, yaml_node_t *item, 
 	struct node_entry *e = nodelist_push(list);
 	e->origin = xstrdup(where.buf);
 	int bad = 0;
+	_cleanup_free_ size_t *firsts = config_mapping_firsts(doc, item);
 	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
@@ -165,6 +166,22 @@ static int yaml_item(const char *path, yaml_document_t *doc, yaml_node_t *item, 
 		_cleanup_strbuf_ struct strbuf vw = STRBUF_INIT;
 		sb_init(&vw);
 		yaml_where(&vw, path, v ? v : k);
+		size_t at = (size_t)(p - item->data.mapping.pairs.start);
+		if (firsts[at] != at) {
+			_cleanup_strbuf_ struct strbuf kw = STRBUF_INIT;
+			sb_init(&kw);
+			yaml_where(&kw, path, k);
+			yaml_node_t *fk = yaml_document_get_node(doc, item->data.mapping.pairs.start[firsts[at]].key);
+			problem(problems, "%s: '%s' is given twice for this node (first at line %zu)", kw.buf, key,
+				fk->start_mark.line + 1);
+			bad = 1;
+			continue;
+		}
+		if (key && config_yaml_null(v)) {
+			problem(problems, "%s: '%s' is null: give a value, or leave the key out", vw.buf, key);
+			bad = 1;
+			continue;
+		}
 		if (key && strcmp(key, "dns") == 0) {
 			if (v->type == YAML_SEQUENCE_NODE) {
 				for (yaml_node_item_t *i = v->data.sequence.items.start;
@@ -225,9 +242,25 @@ static int load_yaml(const char *path, const char *data, size_t len, struct node
 		yaml_node_t *nodes = NULL;
 		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 		     p++) {
-			const char *key = scalar(yaml_document_get_node(&doc, p->key));
-			if (key && strcmp(key, "nodes") == 0)
+			yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+			const char *key = scalar(k);
+			_cleanup_strbuf_ struct strbuf kw = STRBUF_INIT;
+			sb_init(&kw);
+			yaml_where(&kw, path, k);
+			if (!key || strcmp(key, "nodes")) {
+				problem(problems, "%s: unknown key '%s' (a node list holds only 'nodes')", kw.buf,
+					key ? key : "?");
+				r = -EINVAL;
+			} else if (nodes) {
+				problem(problems, "%s: 'nodes' is given twice", kw.buf);
+				r = -EINVAL;
+			} else {
 				nodes = yaml_document_get_node(&doc, p->value);
+			}
+		}
+		if (r < 0) {
+			yaml_document_delete(&doc);
+			return r;
 		}
 		root = nodes;
 	}

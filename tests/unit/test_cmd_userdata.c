@@ -403,6 +403,100 @@ START_TEST(node_list_alias_refused)
 }
 END_TEST
 
+/* Issue 20.12: a node list's key given twice, a YAML null value, an unknown
+ * root key and 'nodes' twice are problems, not "last wins" or ignored. */
+START_TEST(node_list_duplicates_and_nulls_refused)
+{
+	setenv("SSM_ACTIVATION_CODE", CODE, 1);
+	char *nodes = wpath("dup.yaml"), *out = wpath("d");
+	const struct {
+		const char *yaml, *want;
+	} cases[] = {
+	    {"- name: n1\n  address: 10.0.0.5/24\n  name: n2\n", "dup.yaml:3:3: 'name' is given twice for this node (first at line 1)"},
+	    {"- name: n1\n  dns: [10.0.0.2]\n  dns: 10.0.0.3\n", "dup.yaml:3:3: 'dns' is given twice for this node (first at line 2)"},
+	    {"- name: n1\n  address: ~\n", "dup.yaml:2:12: 'address' is null: give a value, or leave the key out"},
+	    {"- name: n1\n  gateway:\n", "'gateway' is null"},
+	    {"nodes:\n  - name: n1\nextra: 1\n", "dup.yaml:3:1: unknown key 'extra' (a node list holds only 'nodes')"},
+	    {"nodes:\n  - name: n1\nnodes:\n  - name: n2\n", "dup.yaml:3:1: 'nodes' is given twice"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(write_file_atomic(nodes, cases[i].yaml, strlen(cases[i].yaml), 0644), 0);
+		ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+				     "--nodes", nodes, "--output-dir", out, NULL),
+				 EXIT_USAGE);
+		ck_assert_msg(strstr(err_message(), cases[i].want), "case %zu: want '%s' in:\n%s", i,
+			      cases[i].want, err_message());
+		ck_assert_int_eq(access(out, F_OK), -1);
+	}
+	free(nodes);
+	free(out);
+}
+END_TEST
+
+/* Issue 20.12: an output that exists is not silently replaced: the run
+ * stops, names every such file and writes nothing; --force replaces. */
+START_TEST(existing_outputs_need_force)
+{
+	setenv("SSM_ACTIVATION_CODE", CODE, 1);
+	char *out = wpath("o");
+	char *ud1 = path_join(out, "n1/user-data"), *ud2 = path_join(out, "n2/user-data"),
+	     *gi1 = path_join(out, "n1.guestinfo"), *gi2 = path_join(out, "n2.guestinfo");
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n2", "--output-dir", out, NULL),
+			 EXIT_OK);
+	const char *mine = "hand edited\n";
+	ck_assert_int_eq(write_file_atomic(ud2, mine, strlen(mine), 0600), 0);
+	/* n1 is new, n2 is there: nothing is written, not even n1 */
+	ck_assert_int_eq(run("--cluster", "c2", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n1", "--node-name", "n2", "--output-dir", out, NULL),
+			 EXIT_USAGE);
+	const char *msg = err_message();
+	ck_assert_msg(strstr(msg, "/n2/user-data: exists: remove it, or give --force to replace it"), "%s", msg);
+	ck_assert_msg(strstr(msg, "/n2/meta-data: exists"), "%s", msg);
+	ck_assert_ptr_null(strstr(msg, "/n1/"));
+	ck_assert_int_eq(access(ud1, F_OK), -1);
+	char *text = NULL;
+	size_t len;
+	ck_assert_int_eq(read_file(ud2, &text, &len), 0);
+	ck_assert_str_eq(text, mine);
+	free(text);
+	/* --force replaces */
+	ck_assert_int_eq(run("--cluster", "c2", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n1", "--node-name", "n2", "--output-dir", out, "--force", NULL),
+			 EXIT_OK);
+	ck_assert_int_eq(read_file(ud2, &text, &len), 0);
+	ck_assert_ptr_nonnull(strstr(text, "name: c2\n"));
+	free(text);
+	ck_assert_uint_eq(mode_of(ud1), 0600);
+	/* the other forms look too: guestinfo files, govc.sh, userdata.json */
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n1", "--format", "guestinfo", "--output-dir", out, NULL),
+			 EXIT_OK);
+	ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+			     "--node-name", "n1", "--node-name", "n2", "--format", "guestinfo", "--output-dir",
+			     out, NULL),
+			 EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err_message(), "/n1.guestinfo: exists"));
+	ck_assert_int_eq(access(gi2, F_OK), -1);
+	const char *forms[] = {"govc", "json"};
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+				     "--node-name", "n1", "--format", forms[i], "--output-dir", out, "--force",
+				     NULL),
+				 EXIT_OK);
+		ck_assert_int_eq(run("--cluster", "c1", "--region", "us-east-1", "--ssm-activation-id", ACT_ID,
+				     "--node-name", "n1", "--format", forms[i], "--output-dir", out, NULL),
+				 EXIT_USAGE);
+		ck_assert_ptr_nonnull(strstr(err_message(), i ? "/userdata.json: exists" : "/govc.sh: exists"));
+	}
+	free(ud1);
+	free(ud2);
+	free(gi1);
+	free(gi2);
+	free(out);
+}
+END_TEST
+
 START_TEST(rhel_network_needs_exact_interface)
 {
 	setenv("SSM_ACTIVATION_CODE", CODE, 1);
@@ -446,6 +540,8 @@ int main(void)
 	tcase_add_test(tc, files_mode_is_a_nocloud_seed);
 	tcase_add_test(tc, guestinfo_file_round_trips_to_files_output);
 	tcase_add_test(tc, node_list_alias_refused);
+	tcase_add_test(tc, node_list_duplicates_and_nulls_refused);
+	tcase_add_test(tc, existing_outputs_need_force);
 	tcase_add_test(tc, json_mode);
 	tcase_add_test(tc, argv_code_warns_and_is_redacted);
 	tcase_add_test(tc, bottlerocket_via_command);
