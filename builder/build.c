@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "leftover.h"
 #include "log.h"
 #include "machine.h"
+#include "nodeadm.h"
 #include "provision.h"
 #include "runcmd.h"
 #include "signals.h"
@@ -375,51 +377,70 @@ static int grant_access(struct build *b)
 
 static const char *const boot_failures[] = {"Kernel panic - not syncing", NULL};
 
-/* nodeadm is fetched on the host and verified against the sha256 published
- * beside it before it goes near the guest. */
+/* nodeadm is fetched on the host and verified before it goes near the guest,
+ * against the first of: --nodeadm-sha256, the digest hnbuild records for the
+ * release (nodeadm.c), the .sha256 published beside it when that comes over
+ * https or from a local path. validate refuses a plain-http mirror with
+ * neither of the first two; this refuses it again rather than trust it. */
 static int fetch_nodeadm(struct build *b)
 {
-	b->nodeadm_url = provision_nodeadm_url(b->spec);
-	_cleanup_free_ char *sum_url = NULL, *sum_text = NULL;
-	if (asprintf(&sum_url, "%s.sha256", b->nodeadm_url) < 0)
-		abort();
+	const struct build_spec *s = b->spec;
+	b->nodeadm_url = provision_nodeadm_url(s);
+	const char *arch = arch_by_id(s->arch)->nodeadm;
+	const char *pinned = nodeadm_pinned_sha256(s->nodeadm_version, arch);
+	const char *from;
+	char *hex = NULL;
 	struct fetch_options opt;
 	fetch_options_init(&opt);
-	opt.allow_http = true; /* every byte is checked against the digest */
-	size_t len = 0;
-	int r = fetch_to_memory(sum_url, &opt, 4096, &sum_text, &len);
-	if (r < 0)
-		return r;
-	char *hex = NULL;
-	size_t n = strspn(sum_text, "0123456789abcdefABCDEF");
-	if (n == 64 && (sum_text[n] == '\0' || sum_text[n] == '\n' || sum_text[n] == ' ')) {
-		sum_text[n] = '\0';
-		hex = xstrdup(sum_text);
+	int r;
+	if (s->nodeadm_sha256) {
+		hex = xstrdup(s->nodeadm_sha256);
+		from = "--nodeadm-sha256";
+	} else if (pinned) {
+		hex = xstrdup(pinned);
+		from = "recorded in hnbuild";
 	} else {
-		enum checksum_algo algo;
-		r = digest_parse_checksum_file(sum_text, sum_url, "nodeadm", CHECKSUM_SHA256, &algo, &hex);
+		if (!strncasecmp(b->nodeadm_url, "http://", 7))
+			return err_usage("--nodeadm-url: '%s' is plain http, so the .sha256 beside it proves nothing: "
+					 "give --nodeadm-sha256 with the digest you trust, or serve nodeadm over https",
+					 b->nodeadm_url);
+		_cleanup_free_ char *sum_url = NULL, *sum_text = NULL;
+		if (asprintf(&sum_url, "%s.sha256", b->nodeadm_url) < 0)
+			abort();
+		size_t len = 0;
+		r = fetch_to_memory(sum_url, &opt, 4096, &sum_text, &len);
 		if (r < 0)
 			return r;
+		size_t n = strspn(sum_text, "0123456789abcdefABCDEF");
+		if (n == 64 && (sum_text[n] == '\0' || sum_text[n] == '\n' || sum_text[n] == ' ')) {
+			sum_text[n] = '\0';
+			hex = xstrdup(sum_text);
+		} else {
+			enum checksum_algo algo;
+			r = digest_parse_checksum_file(sum_text, sum_url, "nodeadm", CHECKSUM_SHA256, &algo, &hex);
+			if (r < 0)
+				return r;
+		}
+		from = "published beside it";
 	}
 	b->nodeadm_sha256 = hex;
 	b->nodeadm = path_join(b->workdir, "nodeadm");
 	opt.stage = "nodeadm";
+	opt.allow_http = true; /* only with a digest that did not come over that channel */
 	r = fetch_url(b->nodeadm_url, b->nodeadm, &opt);
 	if (r < 0)
 		return r;
 	r = digest_verify_file(b->nodeadm, "nodeadm", CHECKSUM_SHA256, hex, NULL);
 	if (r < 0)
 		return r;
-	log_info("provision: nodeadm %s verified (sha256 %s)", b->spec->nodeadm_version, hex);
+	log_info("nodeadm: %s verified (sha256 %s, %s)", s->nodeadm_version, hex, from);
 	return 0;
 }
 
 static int stage_provision(struct build *b)
 {
 	const struct build_spec *s = b->spec;
-	int r = fetch_nodeadm(b);
-	if (r >= 0)
-		r = grant_access(b);
+	int r = grant_access(b);
 	if (r < 0)
 		return r;
 	unsigned port;
@@ -698,6 +719,8 @@ int build_run(const struct build_spec *spec, const struct build_env *env, struct
 	chmod(b.workdir, 0700);
 
 	int r = run_stage(&b, "iso", stage_iso);
+	if (r >= 0)
+		r = run_stage(&b, "nodeadm", fetch_nodeadm); /* before anything boots */
 	if (r >= 0)
 		r = run_stage(&b, "seed", stage_seed);
 	if (r >= 0)

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "err.h"
 #include "log.h"
+#include "nodeadm.h"
 #include "spec.h"
 #include "strbuf.h"
 

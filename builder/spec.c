@@ -19,6 +19,7 @@
 #include "err.h"
 #include "kickstart.h"
 #include "log.h"
+#include "nodeadm.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -32,7 +33,7 @@ enum setting_flags {
 
 enum setting_id {
 	S_OS, S_ARCH, S_FORMAT, S_ISO, S_ISO_CHECKSUM, S_K8S_VERSION, S_CREDENTIAL_PROVIDER,
-	S_CONTAINERD_SOURCE, S_REGION, S_NODEADM_VERSION, S_NODEADM_URL, S_MANIFEST_OVERRIDE, S_PRIVATE_MODE,
+	S_CONTAINERD_SOURCE, S_REGION, S_NODEADM_VERSION, S_NODEADM_URL, S_NODEADM_SHA256, S_MANIFEST_OVERRIDE, S_PRIVATE_MODE,
 	S_PROXY, S_NO_PROXY, S_OUTPUT_DIR, S_NAME, S_DISK_SIZE, S_MEMORY, S_CPUS, S_ACCEL, S_FIRMWARE,
 	S_TIMEOUT, S_ON_ERROR, S_AUTOINSTALL, S_KICKSTART, S_LATE_COMMAND, S_PROVISION_SCRIPT,
 	S_SSH_PASSWORD, S_SSH_PASSWORD_FILE, S_RH_USERNAME, S_RH_PASSWORD, S_RH_PASSWORD_FILE, S_RH_ORG,
@@ -70,7 +71,10 @@ static const struct setting settings[S__COUNT] = {
 	 "none|distro|docker (default distro on Ubuntu, docker on RHEL)"},
 	{S_REGION, "region", "REGION", 0, {"AWS_REGION"}, "AWS region nodeadm installs from (default us-west-2)"},
 	{S_NODEADM_VERSION, "nodeadm-version", "VER", 0, {0}, "nodeadm release to install (default " NODEADM_DEFAULT_VERSION ", pinned)"},
-	{S_NODEADM_URL, "nodeadm-url", "URL", 0, {0}, "nodeadm mirror URL ({arch}, {version} substituted); its .sha256 beside it"},
+	{S_NODEADM_URL, "nodeadm-url", "URL", 0, {0},
+	 "nodeadm mirror URL or path ({arch}, {version} substituted); over http it needs --nodeadm-sha256"},
+	{S_NODEADM_SHA256, "nodeadm-sha256", "HEX", 0, {0},
+	 "SHA-256 of the nodeadm binary to trust; without it, the .sha256 published beside it over https"},
 	{S_MANIFEST_OVERRIDE, "manifest-override", "URL", 0, {0}, "nodeadm install --manifest-override (release manifest mirror)"},
 	{S_PRIVATE_MODE, "private-mode", NULL, SF_BOOL, {0}, "nodeadm install --private-mode (needs --manifest-override)"},
 	/* Not the host's HTTPS_PROXY: a CI runner's proxy must not end up in every image. */
@@ -678,8 +682,9 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 		else
 			str_set(&s->region, v);
 		break;
-	case S_NODEADM_VERSION:
-		if (strcmp(v, "latest") && !(v[0] == 'v' && isdigit((unsigned char)v[1])) && !isdigit((unsigned char)v[0]))
+	case S_NODEADM_VERSION: {
+		unsigned ver[3];
+		if (strcmp(v, "latest") && !nodeadm_version_parse(v, ver))
 			PROBLEM(ctx, rv, "'%s' is not a nodeadm version (vX.Y.Z or latest)", v);
 		else if (isdigit((unsigned char)v[0])) {
 			_cleanup_free_ char *tag = NULL;
@@ -689,6 +694,18 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 		} else
 			str_set(&s->nodeadm_version, v);
 		break;
+	}
+	case S_NODEADM_SHA256: {
+		size_t n = strspn(v, "0123456789abcdefABCDEF");
+		if (n != 64 || v[n])
+			PROBLEM(ctx, rv, "'%s' is not a SHA-256 digest (64 hex digits)", v);
+		else {
+			str_set(&s->nodeadm_sha256, v);
+			for (char *c = s->nodeadm_sha256; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+		}
+		break;
+	}
 	case S_NODEADM_URL:
 		if (!url_like(v) && v[0] != '/')
 			PROBLEM(ctx, rv, "'%s' is not a URL or an absolute path", v);
@@ -1028,6 +1045,18 @@ static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const stru
 	if (s->private_mode && !s->manifest_override)
 		problemf(ctx->problems, "%s: --private-mode needs --manifest-override URL",
 			 origin_of(layers, nl, S_PRIVATE_MODE, "private-mode"));
+	const char *gate = nodeadm_credential_gate(s->nodeadm_version, s->credential_provider);
+	if (gate)
+		problemf(ctx->problems, "%s: nodeadm %s %s", origin_of(layers, nl, S_NODEADM_VERSION, "nodeadm-version"),
+			 s->nodeadm_version, gate);
+	/* Over plain http the .sha256 beside the binary comes down the same
+	 * unprotected channel, and the binary runs as root in the guest. */
+	if (building && s->nodeadm_url && !strncasecmp(s->nodeadm_url, "http://", 7) && !s->nodeadm_sha256 &&
+	    !nodeadm_pinned_sha256(s->nodeadm_version, arch_by_id(s->arch)->nodeadm))
+		problemf(ctx->problems,
+			 "%s: '%s' is plain http, so the .sha256 beside it proves nothing: give --nodeadm-sha256 "
+			 "with the digest you trust, or serve nodeadm over https",
+			 origin_of(layers, nl, S_NODEADM_URL, "nodeadm-url"), s->nodeadm_url);
 	if (s->containerd_source == CONTAINERD_DISTRO && os->family == FAMILY_RHEL)
 		problemf(ctx->problems, "%s: nodeadm rejects containerd source 'distro' on RHEL (use docker or none)",
 			 origin_of(layers, nl, S_CONTAINERD_SOURCE, "containerd-source"));
@@ -1254,7 +1283,7 @@ out:
 }
 
 /* Every string a spec owns, for copy and free. */
-#define SPEC_N_STRINGS 33
+#define SPEC_N_STRINGS 34
 static void spec_strings(struct build_spec *s, char **out[SPEC_N_STRINGS])
 {
 	char **strings[SPEC_N_STRINGS] = {
@@ -1266,7 +1295,7 @@ static void spec_strings(struct build_spec *s, char **out[SPEC_N_STRINGS])
 	    &s->sign_key,	  &s->sign_cert,	    &s->vsphere.server,	       &s->vsphere.user,
 	    &s->vsphere.password, &s->vsphere.datacenter,   &s->vsphere.cluster,       &s->vsphere.datastore,
 	    &s->vsphere.network,  &s->vsphere.folder,	    &s->vsphere.resource_pool, &s->vsphere.content_library,
-	    &s->vsphere.ca_file,
+	    &s->vsphere.ca_file,  &s->nodeadm_sha256,
 	};
 	memcpy(out, strings, sizeof(strings));
 }
@@ -1474,6 +1503,7 @@ char *spec_describe(const struct build_spec *s)
 	yaml_str(&sb, "region", s->region);
 	yaml_str(&sb, "nodeadm-version", s->nodeadm_version);
 	yaml_str(&sb, "nodeadm-url", s->nodeadm_url);
+	yaml_str(&sb, "nodeadm-sha256", s->nodeadm_sha256);
 	yaml_str(&sb, "manifest-override", s->manifest_override);
 	if (s->private_mode)
 		sb_adds(&sb, "  private-mode: true\n");

@@ -49,6 +49,7 @@ struct build_spec {
 	char *region;
 	char *nodeadm_version;      /* pinned default, never "latest" unless asked */
 	char *nodeadm_url;          /* mirror base URL or full URL for air-gapped builds; NULL = official */
+	char *nodeadm_sha256;       /* --nodeadm-sha256: the digest to trust (lowercase hex), or NULL */
 	char *manifest_override;    /* nodeadm install --manifest-override */
 	bool private_mode;
 	char *proxy;                /* http(s) proxy URL for the guest, or NULL */
@@ -134,6 +135,4 @@ char *spec_flags_help(void);
 /* The environment variables recognised, with their meaning, for --help. */
 char *spec_env_help(void);
 
-/* The pinned nodeadm version used when none is given. */
-#define NODEADM_DEFAULT_VERSION "v1.0.6"
 #define HNBUILD_VERSION "0.1.0"

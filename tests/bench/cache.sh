@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 [ -s "$FIXTURES/ubuntu24-amd64.iso" ] || die "no fixture ISO: run make fixtures"
 start_nodeadm_server
-FLAGS="--os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags) --nodeadm-url $NODEADM_URL"
+FLAGS="--os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags) $NODEADM_FLAGS"
 export XDG_CACHE_HOME=$T/bench-cache
 
 now() { date +%s.%N; }

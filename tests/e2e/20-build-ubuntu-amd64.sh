@@ -42,7 +42,7 @@ say "building (hnbuild build --os ubuntu24 --arch amd64 --format qcow2,raw,ova)"
 XDG_CACHE_HOME=$SHARED_CACHE VSPHERE_SERVER=$VCSIM_URL VSPHERE_USER=$VCSIM_USER VSPHERE_PASSWORD=$CANARY_VS \
 	VSPHERE_DATACENTER=DC0 VSPHERE_CLUSTER=DC0_C0 VSPHERE_DATASTORE=LocalDS_0 VSPHERE_NETWORK=DC0_DVPG0 \
 	VSPHERE_OUTPUT_FOLDER=Templates run_build "$T/build.out" --os ubuntu24 --arch amd64 \
-	$(iso_flags ubuntu24 amd64) $(test_build_flags) --nodeadm-url "$NODEADM_URL" --k8s-version 1.30 \
+	$(iso_flags ubuntu24 amd64) $(test_build_flags) $NODEADM_FLAGS --k8s-version 1.30 \
 	--credential-provider iam --region eu-west-1 --proxy http://proxy.example.internal:3128 \
 	--provision-script "$T/provision.sh" --format qcow2,raw,ova --output-dir "$OUT" \
 	--publish --vsphere-ca-file "$VCSIM_CA" || die "build failed with exit $?"

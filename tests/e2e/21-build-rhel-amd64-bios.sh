@@ -24,7 +24,7 @@ FLAGS="--os rhel9 --arch amd64 $(iso_flags rhel9 amd64) $(test_build_flags) --fi
 
 say "building (hnbuild build --os rhel9 --arch amd64 --firmware bios)"
 # shellcheck disable=SC2086
-RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/build.out" $FLAGS --nodeadm-url "$NODEADM_URL" --proxy http://proxy.example.internal:3128 \
+RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/build.out" $FLAGS $NODEADM_FLAGS --proxy http://proxy.example.internal:3128 \
 	--format qcow2,raw --output-dir "$OUT" || die "build failed with exit $?"
 say "build done"
 check_outputs "$BASE" qcow2 raw
@@ -63,7 +63,7 @@ mark_run "$OUT" # 30 boots this image
 
 say "nodeadm fails on RHEL: the build fails, the subscription is still given back"
 # shellcheck disable=SC2086
-RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/fail.out" $FLAGS --nodeadm-url "$FAILING_NODEADM_URL" --output-dir "$T/fail"
+RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/fail.out" $FLAGS $FAILING_NODEADM_FLAGS --output-dir "$T/fail"
 rc=$?
 [ $rc = 1 ] || die "expected exit 1, got $rc"
 grep -q "install: cached base" "$T/fail.out" || die "the failing build did not reuse the cached base"
@@ -87,7 +87,7 @@ cat > "$T/unreachable.sh" <<'EOS'
 touch /etc/fixture-rhsm-unreachable
 EOS
 # shellcheck disable=SC2086
-RH_ACTIVATION_KEY=$CANARY_KEY run_build "$T/unreach.out" $FLAGS --rh-org 7654321 --nodeadm-url "$NODEADM_URL" \
+RH_ACTIVATION_KEY=$CANARY_KEY run_build "$T/unreach.out" $FLAGS --rh-org 7654321 $NODEADM_FLAGS \
 	--provision-script "$T/unreachable.sh" --format qcow2,raw --output-dir "$T/unreach" ||
 	die "a failed unregister failed the build (exit $?)"
 grep -q "^  subscription-manager register | The system has been registered with ID: " "$T/unreach.out" ||

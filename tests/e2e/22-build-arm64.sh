@@ -24,7 +24,7 @@ for os in $OSES; do
 	say "building $os arm64"
 	PKR_SSH_PASSWORD=Ssh-Canary-Pw-5f1e9c RH_USERNAME=builder-account RH_PASSWORD=Rh-Canary-Arm-77 \
 		run_build "$T/build-$os.out" --os $os --arch arm64 $(iso_flags $os arm64) $(test_build_flags) \
-		--timeout 90m --nodeadm-url "http://127.0.0.1:$SERVER_PORT/{arch}/nodeadm" --format qcow2,raw \
+		--timeout 90m --nodeadm-url "http://127.0.0.1:$SERVER_PORT/{arch}/nodeadm" --nodeadm-sha256 "$NODEADM_SHA256" --format qcow2,raw \
 		--output-dir "$OUT" || die "$os arm64 build failed with exit $?"
 	check_outputs "$BASE" qcow2 raw
 	grep -q "cache: no installed base from or into the cache: the install data hold the build user's password hash" \

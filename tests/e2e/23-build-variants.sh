@@ -20,7 +20,7 @@ for target in ubuntu20:uefi ubuntu22:uefi rhel8:bios; do
 	say "building $os amd64 ($fw)"
 	# shellcheck disable=SC2046
 	RH_USERNAME=builder-account RH_PASSWORD=Rh-Canary-Variant-41 run_build "$T/build-$os.out" --os "$os" \
-		--arch amd64 $(iso_flags "$os" amd64) $(test_build_flags) --firmware "$fw" --nodeadm-url "$NODEADM_URL" \
+		--arch amd64 $(iso_flags "$os" amd64) $(test_build_flags) --firmware "$fw" $NODEADM_FLAGS \
 		--format qcow2,raw --output-dir "$OUT" || die "$os build failed with exit $?"
 	img=$(ls "$OUT"/eks-hybrid-"$os"-amd64-k8s*.qcow2)
 	[ -n "$img" ] || die "no $os image"

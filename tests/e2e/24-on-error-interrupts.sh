@@ -61,7 +61,7 @@ term_build() {
 
 say "1. --on-error keep: nodeadm fails, the VM and the work files stay"
 # shellcheck disable=SC2086
-run_build "$T/keep.out" $FLAGS --nodeadm-url "$FAILING_NODEADM_URL" --on-error keep --output-dir "$OUT"
+run_build "$T/keep.out" $FLAGS $FAILING_NODEADM_FLAGS --on-error keep --output-dir "$OUT"
 rc=$?
 [ $rc = 1 ] || die "expected exit 1, got $rc"
 grep -q "provision step 'nodeadm install' failed with exit status 1" "$T/keep.out" || die "the failing step is not named"
@@ -93,7 +93,7 @@ echo "slow step started"
 sleep 600
 EOS
 # shellcheck disable=SC2086
-start_build "$T/term-provision.out" $FLAGS --nodeadm-url "$NODEADM_URL" --provision-script "$T/slow.sh" \
+start_build "$T/term-provision.out" $FLAGS $NODEADM_FLAGS --provision-script "$T/slow.sh" \
 	--on-error keep --output-dir "$OUT"
 wait_line "$T/term-provision.out" "slow step started" 600
 virsh -c $URI list --name | grep -q '^hnbuild-.*-provision$' || die "no provision VM while a step runs"
@@ -109,7 +109,7 @@ printf 'an earlier image\n' > "$OUT/earlier.raw"
 printf '{\n  "builds": [\n  ],\n  "last_run_uuid": "earlier"\n}\n' > "$OUT/manifest.json"
 before=$(cd "$OUT" && sha256sum earlier.raw SHA256SUMS manifest.json)
 # shellcheck disable=SC2086
-start_build "$T/term-export.out" $FLAGS --nodeadm-url "$NODEADM_URL" --format qcow2,raw,ova --output-dir "$OUT"
+start_build "$T/term-export.out" $FLAGS $NODEADM_FLAGS --format qcow2,raw,ova --output-dir "$OUT"
 # The OVA is read through a raw copy of the disk, written first (a
 # temporary too); the signal goes as the first image starts.
 wait_line "$T/term-export.out" "Writing the qcow2 image" 900

@@ -10,7 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 
 U=$FIXTURES/ubuntu24-amd64.iso
-FLAGS=$(test_build_flags)
+start_nodeadm_server # nodeadm is fetched and verified before the install starts
+FLAGS="$(test_build_flags) $NODEADM_FLAGS"
 OUT=$T/out-images
 
 say "wrong digest: exit 3, the ISO is not used, no VM started"

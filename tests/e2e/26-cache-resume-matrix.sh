@@ -24,11 +24,6 @@ BASES=$SHARED_CACHE/hnbuild/bases
 start_nodeadm_server
 failing_nodeadm_mirror
 
-# And a mirror whose published digest is wrong.
-mkdir -p "$T/www/baddigest"
-cp "$ROOT/tests/fixtures/nodeadm/nodeadm" "$T/www/baddigest/"
-echo "0000000000000000000000000000000000000000000000000000000000000000  nodeadm" > "$T/www/baddigest/nodeadm.sha256"
-
 OUT=$T/images
 FLAGS="--os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags)"
 # shellcheck disable=SC2086
@@ -39,9 +34,15 @@ KEY=$(sed -n 's/^installed-base: \([0-9a-f]\{64\}\) .*/\1/p' "$T/key")
 [ -n "$KEY" ] || { cat "$T/key"; die "validate printed no installed-base key"; }
 cat "$T/key"
 
+say "0. a plain-http mirror without a digest to trust: exit 2, nothing fetched"
+# shellcheck disable=SC2086
+expect_rc 2 "$HNBUILD" build $FLAGS --nodeadm-url "$NODEADM_URL" --output-dir "$OUT"
+grep -q "^hnbuild: error: --nodeadm-url: '$NODEADM_URL' is plain http, so the .sha256 beside it proves nothing" "$T/out" ||
+	die "a plain-http nodeadm without --nodeadm-sha256 was not refused"
 say "0. a nodeadm whose digest does not match: exit 3, before anything boots"
 # shellcheck disable=SC2086
-run_build "$T/digest.out" $FLAGS --nodeadm-url "http://127.0.0.1:$SERVER_PORT/baddigest/nodeadm" --output-dir "$OUT"
+run_build "$T/digest.out" $FLAGS --nodeadm-url "$NODEADM_URL" \
+	--nodeadm-sha256 0000000000000000000000000000000000000000000000000000000000000000 --output-dir "$OUT"
 rc=$?
 [ $rc = 3 ] || die "expected exit 3, got $rc"
 grep -q "^hnbuild: error: Checksum mismatch for nodeadm: expected sha256:0000000000000000000000000000000000000000000000000000000000000000, got sha256:" \
@@ -51,7 +52,7 @@ no_domains
 
 say "1. provisioning fails on a cached base"
 # shellcheck disable=SC2086
-run_build "$T/fail.out" $FLAGS --nodeadm-url "$FAILING_NODEADM_URL" --output-dir "$OUT"
+run_build "$T/fail.out" $FLAGS $FAILING_NODEADM_FLAGS --output-dir "$OUT"
 rc=$?
 [ $rc = 1 ] || die "expected exit 1, got $rc"
 grep -q "provision step 'nodeadm install' failed with exit status 1" "$T/fail.out" || die "the failing step is not named"
@@ -68,7 +69,7 @@ say "2. --resume with the matrix $MATRIX"
 CANARY_PROXY="Proxy-Canary-Pw-$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')"
 # shellcheck disable=SC2086
 HNBUILD_PROXY="http://builder:$CANARY_PROXY@proxy.example.internal:3128" run_build "$T/resume.out" $FLAGS \
-	--nodeadm-url "$NODEADM_URL" --resume --k8s-version "$(echo $MATRIX | tr ' ' ,)" --output-dir "$OUT" ||
+	$NODEADM_FLAGS --resume --k8s-version "$(echo $MATRIX | tr ' ' ,)" --output-dir "$OUT" ||
 	die "the resumed build failed with exit $?"
 grep -q "resume: the install is done (cached base ${KEY%"${KEY#????????????????}"}); continuing with provision" "$T/resume.out" ||
 	die "the resumed build does not say where it resumes"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_nodeadm_server
-FLAGS="--os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags) --nodeadm-url $NODEADM_URL"
+FLAGS="--os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags) $NODEADM_FLAGS"
 say "two builds of one key at once"
 # shellcheck disable=SC2086
 "$HNBUILD" build $FLAGS --k8s-version 1.30 --output-dir "$T/a" > "$T/a.out" 2>&1 &

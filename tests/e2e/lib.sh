@@ -57,7 +57,9 @@ no_temp_files() {
 	[ -z "$_left" ] || die "temporary files left behind: $_left"
 }
 
-# The fake nodeadm on a loopback HTTP server, as a mirror: NODEADM_URL.
+# The fake nodeadm on a loopback HTTP server, as a mirror: NODEADM_URL, and
+# NODEADM_FLAGS for a build (over plain http hnbuild trusts only a digest
+# given with --nodeadm-sha256, not the .sha256 beside the binary).
 start_nodeadm_server() {
 	mkdir -p "$T/www"
 	cp "$ROOT/tests/fixtures/nodeadm/nodeadm" "$ROOT/tests/fixtures/nodeadm/nodeadm.sha256" "$T/www/"
@@ -65,6 +67,8 @@ start_nodeadm_server() {
 	SERVER_PID=$(echo "$_out" | sed -n 1p)
 	SERVER_PORT=$(echo "$_out" | sed -n 2p)
 	NODEADM_URL="http://127.0.0.1:$SERVER_PORT/nodeadm"
+	NODEADM_SHA256=$(cut -c1-64 "$T/www/nodeadm.sha256")
+	NODEADM_FLAGS="--nodeadm-url $NODEADM_URL --nodeadm-sha256 $NODEADM_SHA256"
 }
 
 # Images one test builds and a later one reads (20 and 21 for 30) carry the
@@ -82,13 +86,14 @@ require_run() { # DIR TEST — DIR's images must come from this run's TEST
 }
 
 # A mirror beside the server's nodeadm whose nodeadm fails every command,
-# published with its matching digest: FAILING_NODEADM_URL.
+# published with its matching digest: FAILING_NODEADM_URL, FAILING_NODEADM_FLAGS.
 failing_nodeadm_mirror() {
 	mkdir -p "$T/www/failing"
 	sed 's/^if \[ "${FAKE_NODEADM_FAIL:-0}" = 1 \]/if true/' "$ROOT/tests/fixtures/nodeadm/nodeadm" > "$T/www/failing/nodeadm"
 	grep -q '^if true' "$T/www/failing/nodeadm" || die "cannot make the failing nodeadm"
 	(cd "$T/www/failing" && sha256sum nodeadm > nodeadm.sha256)
 	FAILING_NODEADM_URL="http://127.0.0.1:$SERVER_PORT/failing/nodeadm"
+	FAILING_NODEADM_FLAGS="--nodeadm-url $FAILING_NODEADM_URL --nodeadm-sha256 $(cut -c1-64 "$T/www/failing/nodeadm.sha256")"
 }
 
 # iso OS ARCH — a fixture ISO and its checksum flag

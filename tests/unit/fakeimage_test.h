@@ -85,7 +85,7 @@ extern char **environ;
 #define FAKE_TRACKER                                                                                         \
 	"ts=2024-11-01T10:00:00Z command=install kubernetes=1.31 credential_provider=ssm "                   \
 	"containerd_source=distro region=us-west-2 timeout=20m manifest=none private_mode=false os=ubuntu "  \
-	"version=v1.0.6-fixture\n"
+	"version=v1.0.20-fixture\n"
 #define FAKE_PROXY_DROPIN "[Service]\nEnvironment=\"HTTP_PROXY=http://proxy.example:3128\"\n"
 
 static inline void fake_need(int ok, const char *what, guestfs_h *g)
@@ -253,7 +253,7 @@ static inline void fake_plant(guestfs_h *g)
 	fake_write(g, "/etc/systemd/system/kubelet.service.d/http-proxy.conf", FAKE_PROXY_DROPIN);
 	fake_write(g, "/usr/lib/systemd/system/containerd.service.d/http-proxy.conf", FAKE_PROXY_DROPIN);
 	fake_write(g, "/opt/nodeadm/tracker", FAKE_TRACKER);
-	fake_write(g, "/usr/local/bin/nodeadm", "#!/bin/sh\nVERSION=v1.0.6-fixture\n");
+	fake_write(g, "/usr/local/bin/nodeadm", "#!/bin/sh\nVERSION=v1.0.20-fixture\n");
 	fake_need(guestfs_chmod(g, 0755, "/usr/local/bin/nodeadm") == 0, "chmod nodeadm", g);
 	fake_need(guestfs_mkdir_p(g, "/etc/systemd/system/multi-user.target.wants") == 0, "wants", g);
 }

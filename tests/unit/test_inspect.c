@@ -79,7 +79,7 @@ static void prepare(void)
 	    "n = d['nodeadm']; assert n['kubernetes_version'] == '1.31' and n['credential_provider'] == "
 	    "'ssm' "
 	    "and n['containerd_source'] == 'distro' and n['region'] == 'us-west-2' "
-	    "and n['version'] == 'v1.0.6-fixture' and n['path'] == '/usr/local/bin/nodeadm', n; "
+	    "and n['version'] == 'v1.0.20-fixture' and n['path'] == '/usr/local/bin/nodeadm', n; "
 	    "assert d['first_boot_unit'] == {'name': 'hnbuild-nodeadm-init.service', 'installed': True, "
 	    "'enabled': True}, d; "
 	    "assert d['proxy_dropins'] == ['/etc/systemd/system/kubelet.service.d/http-proxy.conf', "
@@ -143,7 +143,7 @@ START_TEST(dirty_image_reports_and_exits_1)
 	    strstr(o, "os:                  Ubuntu 24.04.1 LTS (id ubuntu, version 24.04)\n"));
 	ck_assert_ptr_nonnull(strstr(o, "arch:                x86_64\n"));
 	ck_assert_ptr_nonnull(
-	    strstr(o, "nodeadm:             /usr/local/bin/nodeadm (version v1.0.6-fixture)\n"));
+	    strstr(o, "nodeadm:             /usr/local/bin/nodeadm (version v1.0.20-fixture)\n"));
 	ck_assert_ptr_nonnull(strstr(o, "kubernetes:          1.31\n"));
 	ck_assert_ptr_nonnull(strstr(o, "credential provider: ssm\n"));
 	ck_assert_ptr_nonnull(strstr(o, "first-boot join:     not installed\n"));

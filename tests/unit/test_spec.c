@@ -9,6 +9,7 @@
 #include "err.h"
 #include "fetch.h"
 #include "log.h"
+#include "nodeadm.h"
 #include "spec.h"
 #include "strbuf.h"
 #include "util.h"
@@ -643,6 +644,64 @@ START_TEST(downloads_need_a_checksum)
 }
 END_TEST
 
+/* Issue 14 (the pin) and issue 20.6: the default nodeadm can register SSM
+ * activations, an older one cannot; a plain-http mirror needs a digest
+ * that did not come down the same channel. */
+START_TEST(nodeadm_pin_gate_and_digest)
+{
+	struct build_plan plan;
+	ck_assert_int_eq(resolve(&plan, NULL, NULL), 0);
+	ck_assert_str_eq(plan.specs[0].nodeadm_version, NODEADM_DEFAULT_VERSION);
+	ck_assert_int_ge(nodeadm_version_cmp(NODEADM_DEFAULT_VERSION, NODEADM_SSM_MIN_VERSION), 0);
+	build_plan_free(&plan);
+
+	const char *old[] = {"--nodeadm-version", "1.0.6", NULL};
+	ck_assert_int_lt(resolve(&plan, old, NULL), 0);
+	ck_assert_int_eq(err_exit_code(), EXIT_USAGE);
+	ck_assert_msg(strstr(err_message(), "--nodeadm-version: nodeadm v1.0.6 registers SSM hybrid activations only "
+					    "from v1.0.19 on"),
+		      "%s", err_message());
+	const char *older_iam[] = {"--nodeadm-version", "v1.0.18", "--credential-provider", "iam-ra", NULL};
+	ck_assert_int_eq(resolve(&plan, older_iam, NULL), 0);
+	build_plan_free(&plan);
+	const char *edge[] = {"--nodeadm-version", "v1.0.19", NULL};
+	ck_assert_int_eq(resolve(&plan, edge, NULL), 0);
+	build_plan_free(&plan);
+	const char *latest[] = {"--nodeadm-version", "latest", NULL};
+	ck_assert_int_eq(resolve(&plan, latest, NULL), 0);
+	build_plan_free(&plan);
+	const char *bad[] = {"--nodeadm-version", "v1.x", NULL};
+	ck_assert_int_lt(resolve(&plan, bad, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "'v1.x' is not a nodeadm version"));
+
+	/* order is numeric, not by text */
+	ck_assert_int_lt(nodeadm_version_cmp("v1.0.9", "v1.0.19"), 0);
+	ck_assert_int_gt(nodeadm_version_cmp("v1.1.0", "v1.0.20"), 0);
+	ck_assert_int_eq(nodeadm_version_cmp("v1.0.20-rc1", "1.0.20"), 0);
+
+	const char *http[] = {"--nodeadm-url", "http://mirror.example/nodeadm", NULL};
+	ck_assert_int_lt(resolve(&plan, http, NULL), 0);
+	ck_assert_msg(strstr(err_message(), "--nodeadm-url: 'http://mirror.example/nodeadm' is plain http, so the "
+					    ".sha256 beside it proves nothing: give --nodeadm-sha256"),
+		      "%s", err_message());
+	const char *hex = "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef";
+	const char *http_pinned[] = {"--nodeadm-url", "http://mirror.example/nodeadm", "--nodeadm-sha256", hex, NULL};
+	ck_assert_int_eq(resolve(&plan, http_pinned, NULL), 0);
+	ck_assert_str_eq(plan.specs[0].nodeadm_sha256,
+			 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	build_plan_free(&plan);
+	const char *https[] = {"--nodeadm-url", "https://mirror.example/nodeadm", NULL};
+	ck_assert_int_eq(resolve(&plan, https, NULL), 0);
+	build_plan_free(&plan);
+	const char *local[] = {"--nodeadm-url", "/srv/nodeadm/{arch}/nodeadm", NULL};
+	ck_assert_int_eq(resolve(&plan, local, NULL), 0);
+	build_plan_free(&plan);
+	const char *short_hex[] = {"--nodeadm-sha256", "abc123", NULL};
+	ck_assert_int_lt(resolve(&plan, short_hex, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "--nodeadm-sha256: 'abc123' is not a SHA-256 digest"));
+}
+END_TEST
+
 START_TEST(help_flag)
 {
 	struct build_plan plan;
@@ -679,6 +738,7 @@ int main(void)
 	tcase_add_test(tc, secret_files);
 	tcase_add_test(tc, downloads_need_a_checksum);
 	tcase_add_test(tc, help_flag);
+	tcase_add_test(tc, nodeadm_pin_gate_and_digest);
 	tcase_add_test(tc, hostile_values);
 	tcase_add_test(tc, environment_kept_apart);
 	suite_add_tcase(s, tc);
