@@ -32,14 +32,22 @@ enum log_format log_get_format(void) { return log_format; }
 
 int log_open_file(const char *path)
 {
-	/* A build log is a regular file we create (0640) or append to: never
-	 * through a planted symlink, never a FIFO (O_NONBLOCK: no hang) or a
-	 * device. */
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
+	/* A build log is a regular file we create (O_EXCL, 0640) or one of our
+	 * own we append to: never through a planted symlink, never a FIFO
+	 * (O_NONBLOCK: no hang) or a device, never a file that is someone
+	 * else's or has a second name (a planted hard link). */
+	const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	bool created = true;
+	int fd = open(path, flags | O_CREAT | O_EXCL, 0640);
+	if (fd < 0 && errno == EEXIST) {
+		created = false;
+		fd = open(path, flags);
+	}
 	if (fd < 0)
 		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fcntl(fd, F_SETFL, O_APPEND) < 0) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (!created && (st.st_uid != geteuid() || st.st_nlink != 1)) || fcntl(fd, F_SETFL, O_APPEND) < 0) {
 		close(fd);
 		return -EINVAL;
 	}

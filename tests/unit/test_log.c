@@ -45,6 +45,24 @@ START_TEST(new_log_is_0640_and_appends)
 }
 END_TEST
 
+/* Issue 20.9: a hard link planted under the log's name is not appended to. */
+START_TEST(planted_hard_link_is_refused)
+{
+	char *target = path_join(dir, "other"), *p = path_join(dir, "h.build.log");
+	ck_assert_int_eq(write_file_atomic(target, "untouched\n", 10, 0644), 0);
+	ck_assert_int_eq(link(target, p), 0);
+	ck_assert_int_eq(log_open_file(p), -EINVAL);
+	log_info("must not land in the other file");
+	char *text = NULL;
+	size_t n;
+	ck_assert_int_eq(read_file(target, &text, &n), 0);
+	ck_assert_str_eq(text, "untouched\n");
+	free(text);
+	free(target);
+	free(p);
+}
+END_TEST
+
 START_TEST(planted_symlink_is_not_followed)
 {
 	char *target = path_join(dir, "elsewhere"), *p = path_join(dir, "b.build.log");
@@ -91,6 +109,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, new_log_is_0640_and_appends);
 	tcase_add_test(tc, planted_symlink_is_not_followed);
+	tcase_add_test(tc, planted_hard_link_is_refused);
 	tcase_add_test(tc, fifo_is_refused_without_hanging);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
