@@ -400,10 +400,8 @@ static int fetch_nodeadm(struct build *b)
 		hex = xstrdup(pinned);
 		from = "recorded in hnbuild";
 	} else {
-		if (!strncasecmp(b->nodeadm_url, "http://", 7))
-			return err_usage("--nodeadm-url: '%s' is plain http, so the .sha256 beside it proves nothing: "
-					 "give --nodeadm-sha256 with the digest you trust, or serve nodeadm over https",
-					 b->nodeadm_url);
+		if (nodeadm_url_is_plain_http(b->nodeadm_url))
+			return err_usage("--nodeadm-url: '%s' " NODEADM_HTTP_REFUSAL, b->nodeadm_url);
 		_cleanup_free_ char *sum_url = NULL, *sum_text = NULL;
 		if (asprintf(&sum_url, "%s.sha256", b->nodeadm_url) < 0)
 			abort();

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cleanup.h"
 
@@ -48,15 +49,25 @@ bool nodeadm_version_parse(const char *v, unsigned out[3])
 	return *v == '\0' || *v == '-' || *v == '+';
 }
 
+static int version_order(const unsigned x[3], const unsigned y[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
 int nodeadm_version_cmp(const char *a, const char *b)
 {
 	unsigned x[3] = {0}, y[3] = {0};
 	nodeadm_version_parse(a, x);
 	nodeadm_version_parse(b, y);
-	for (int i = 0; i < 3; i++)
-		if (x[i] != y[i])
-			return x[i] < y[i] ? -1 : 1;
-	return 0;
+	return version_order(x, y);
+}
+
+bool nodeadm_url_is_plain_http(const char *url)
+{
+	return url && !strncasecmp(url, "http://", 7);
 }
 
 const char *nodeadm_pinned_sha256(const char *version, const char *arch)
@@ -69,12 +80,14 @@ const char *nodeadm_pinned_sha256(const char *version, const char *arch)
 
 const char *nodeadm_credential_gate(const char *version, enum credential_provider cred)
 {
-	unsigned v[3];
+	unsigned v[3], min[3];
 	if (cred != CRED_SSM || !nodeadm_version_parse(version, v))
 		return NULL;
-	if (nodeadm_version_cmp(version, NODEADM_SSM_MIN_VERSION) < 0)
+	nodeadm_version_parse(NODEADM_SSM_MIN_VERSION, min);
+	if (version_order(v, min) < 0)
 		return "registers SSM hybrid activations only from " NODEADM_SSM_MIN_VERSION
 		       " on (that release replaced the keys that verify the SSM agent installer, and AWS "
-		       "requires it): use " NODEADM_SSM_MIN_VERSION " or later, or --credential-provider iam-ra";
+		       "requires it): use " NODEADM_SSM_MIN_VERSION
+		       " or later, or --credential-provider iam-ra";
 	return NULL;
 }

@@ -24,6 +24,15 @@ int nodeadm_version_cmp(const char *a, const char *b);
  * "arm64"), or NULL when none is recorded. */
 const char *nodeadm_pinned_sha256(const char *version, const char *arch);
 
+/* Whether nodeadm fetched from `url` must have a digest given out of band:
+ * over plain http a .sha256 beside the binary comes down the same
+ * unprotected channel, and the binary runs as root in the guest. The
+ * refusal reads "<origin>: '<url>' " NODEADM_HTTP_REFUSAL. */
+bool nodeadm_url_is_plain_http(const char *url);
+#define NODEADM_HTTP_REFUSAL                                                                                 \
+	"is plain http, so the .sha256 beside it proves nothing: give --nodeadm-sha256 with the digest you " \
+	"trust, or serve nodeadm over https"
+
 /* Whether nodeadm `version` can install with this credential provider; NULL
  * when it can, else the reason (a static string). "latest" always can. */
 const char *nodeadm_credential_gate(const char *version, enum credential_provider cred);

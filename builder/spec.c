@@ -1049,13 +1049,9 @@ static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const stru
 	if (gate)
 		problemf(ctx->problems, "%s: nodeadm %s %s", origin_of(layers, nl, S_NODEADM_VERSION, "nodeadm-version"),
 			 s->nodeadm_version, gate);
-	/* Over plain http the .sha256 beside the binary comes down the same
-	 * unprotected channel, and the binary runs as root in the guest. */
-	if (building && s->nodeadm_url && !strncasecmp(s->nodeadm_url, "http://", 7) && !s->nodeadm_sha256 &&
+	if (building && nodeadm_url_is_plain_http(s->nodeadm_url) && !s->nodeadm_sha256 &&
 	    !nodeadm_pinned_sha256(s->nodeadm_version, arch_by_id(s->arch)->nodeadm))
-		problemf(ctx->problems,
-			 "%s: '%s' is plain http, so the .sha256 beside it proves nothing: give --nodeadm-sha256 "
-			 "with the digest you trust, or serve nodeadm over https",
+		problemf(ctx->problems, "%s: '%s' " NODEADM_HTTP_REFUSAL,
 			 origin_of(layers, nl, S_NODEADM_URL, "nodeadm-url"), s->nodeadm_url);
 	if (s->containerd_source == CONTAINERD_DISTRO && os->family == FAMILY_RHEL)
 		problemf(ctx->problems, "%s: nodeadm rejects containerd source 'distro' on RHEL (use docker or none)",
