@@ -9,6 +9,9 @@ PKGS := libvirt libguestfs libarchive libcrypto yaml-0.1 libcurl libxml-2.0 zlib
 SANITIZE ?=
 
 OPT ?= -O2 -g
+# Compile with one job per core where the recipes below build
+# (`make check` is run without -j, in CI too).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
 CFLAGS += $(OPT) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $(SANITIZE) \
 	-Ibuilder -Iformats -Ikickstart -Iuser-data -I$(BUILD) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -70,7 +73,7 @@ FUZZ_RUNS ?= 3000
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 fuzz-build: deps
-	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+	$(MAKE) -j$(NPROC) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
 		$(FUZZ_BUILD)/libhnbuild.a
 	@set -e; for n in $(FUZZ_NAMES); do \
 		echo "fuzz: building $(FUZZ_BUILD)/fuzz_$$n"; \
@@ -97,7 +100,7 @@ services: deps
 check: deps
 	@[ -z "$$HNBUILD_UPDATE_GOLDEN" ] || { echo "make check compares with the golden files; rewrite them with" \
 		"make check-unit HNBUILD_UPDATE_GOLDEN=1, then review and commit" >&2; exit 1; }
-	$(MAKE) hnbuild $(UNIT_BINS) $(STRESS_BIN)
+	$(MAKE) -j$(NPROC) hnbuild $(UNIT_BINS) $(STRESS_BIN)
 	sh tools/services.sh
 	@mkdir -p $(BUILD); echo "fixtures: building in the background (log: $(BUILD)/fixtures.log)"; \
 	sh tests/fixtures/build.sh > $(BUILD)/fixtures.log 2>&1 & fx=$$!; \
@@ -131,7 +134,7 @@ fixtures: deps
 	@sh tests/fixtures/build.sh
 
 demo: deps
-	$(MAKE) hnbuild
+	$(MAKE) -j$(NPROC) hnbuild
 	sh tools/services.sh
 	$(MAKE) fixtures
 	sh tools/demo.sh

@@ -179,12 +179,19 @@ static int stage_seed(struct build *b)
 
 /* ---- install ---- */
 
+/* What the real installers print when an install fails, after which they
+ * wait at the console rather than power off (tests/fixtures/README.md,
+ * "Failures"): subiquity's client since 21.05 (subiquity/client/client.py)
+ * and 24.04's schema errors (subiquity/server/autoinstall.py); anaconda's
+ * kickstart, %pre/%post and unknown-error texts (pyanaconda/kickstart.py,
+ * pyanaconda/errors.py, pykickstart's parse error). */
 static const char *const ubuntu_failures[] = {
-	"Traceback (most recent call last)", ": FAIL", "autoinstall config did not validate",
-	"Kernel panic - not syncing", "Out of memory: Killed process", NULL,
+	"An error occurred. Press enter to start a shell", "Malformed autoinstall in '",
+	"Traceback (most recent call last)", "Kernel panic - not syncing", "Out of memory: Killed process", NULL,
 };
 static const char *const rhel_failures[] = {
-	"The following problem occurred on line", "An unknown error has occurred",
+	"An error occurred during reading the kickstart file", "The following problem occurred on line",
+	"There was an error running the kickstart script at line", "An unknown error has occurred",
 	"Traceback (most recent call last)", "Kernel panic - not syncing", "Out of memory: Killed process", NULL,
 };
 
