@@ -303,7 +303,16 @@ static int install_onto(struct build *b, const char *path)
 		log_info("install: the installer powered off after %.0f s", res.seconds);
 		machine_free(b->vm, false);
 		b->vm = NULL;
-		r = 0;
+		const char *label;
+		r = installer_disk_label(path, b->workdir, &label);
+		if (r >= 0 && !label)
+			r = err_fail(-EIO,
+				     "the %s installer powered off after %.0f s without installing: the disk has no "
+				     "partition table%s%s\n  console (last lines):\n%s",
+				     os_by_id(s->os)->pretty, res.seconds, iw.last_step ? "\n  last step: " : "",
+				     iw.last_step ? iw.last_step : "", res.console_tail);
+		else if (r >= 0)
+			log_debug("install: the disk has a %s partition table", label);
 	} else {
 		r = install_failed(b, &res, &iw);
 	}

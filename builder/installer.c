@@ -3,13 +3,16 @@
 #include "installer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "autoinstall.h"
 #include "cleanup.h"
 #include "err.h"
 #include "kickstart.h"
+#include "runcmd.h"
 #include "seed.h"
 #include "strbuf.h"
 #include "util.h"
@@ -85,4 +88,29 @@ char *installer_kernel_cmdline(const struct install_params *p, const struct iso_
 	if (p->arch == ARCH_AMD64)
 		sb_adds(&sb, " no_timer_check");
 	return sb_detach(&sb, NULL);
+}
+
+int installer_disk_label(const char *disk, const char *scratch, const char **label)
+{
+	*label = NULL;
+	_cleanup_free_ char *head = path_join(scratch, "disk-head.raw");
+	_cleanup_free_ char *in = NULL, *out = NULL;
+	if (asprintf(&in, "if=%s", disk) < 0 || asprintf(&out, "of=%s", head) < 0)
+		abort();
+	char *argv[] = {"qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=512", "count=2", in, out, NULL};
+	int r = runcmd(argv);
+	char *data = NULL;
+	size_t len = 0;
+	if (r >= 0)
+		r = read_file_max(head, 1024, &data, &len);
+	unlink(head);
+	if (r < 0)
+		return err_fail(r, "cannot read the partition table of %s: %s", disk, err_message());
+	/* GPT first: its protective MBR carries the 0x55AA signature too. */
+	if (len >= 520 && !memcmp(data + 512, "EFI PART", 8))
+		*label = "gpt";
+	else if (len >= 512 && (unsigned char)data[510] == 0x55 && (unsigned char)data[511] == 0xaa)
+		*label = "msdos";
+	free(data);
+	return 0;
 }

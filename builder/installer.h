@@ -61,3 +61,10 @@ const char *installer_serial_console(enum arch_id arch);
  * or NULL where no vSphere runs the image: vSphere hosts x86_64 guests
  * only (ESXi on Arm is a technology preview), so arm64 images go without. */
 const char *installer_vmware_tools(enum arch_id arch);
+
+/* The partition table an install left on `disk` (a qcow2 image), read from
+ * its first two sectors with qemu-img (no VM; `scratch` is a directory for
+ * the copy): *label is "gpt", "msdos", or NULL when there is none, which
+ * after an install means nothing was installed (subiquity, curtin and
+ * anaconda always partition the target). <0 when the image cannot be read. */
+int installer_disk_label(const char *disk, const char *scratch, const char **label);

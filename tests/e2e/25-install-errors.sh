@@ -2,11 +2,12 @@
 # 25-install-errors.sh — what a build does with bad input and failures:
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
 # of the other arch or OS, an unreachable URL, an installer failure (named
-# step and console tail), a timeout (with --on-error abort: the VM stopped,
-# its work files and install disk kept), a libvirtd that never answers, and
-# SIGINT during the install (nothing
-# left: no domain, no temp file); after SIGKILL the next build removes the
-# killed one's work directory.
+# step and console tail), an installer that powers off without installing
+# (early-commands power the machine off: the disk has no partition table), a
+# timeout (with --on-error abort: the VM stopped, its work files and install
+# disk kept), a libvirtd that never answers, and SIGINT during the install
+# (nothing left: no domain, no temp file); after SIGKILL the next build
+# removes the killed one's work directory.
 . "$(dirname "$0")/lib.sh"
 
 U=$FIXTURES/ubuntu24-amd64.iso
@@ -64,6 +65,26 @@ expect_out "Malformed autoinstall in 'shutdown' section"
 # The installer waits at its prompt; hnbuild ends the install on seeing it.
 expect_out "An error occurred. Press enter to start a shell"
 expect_out "console (last lines)"
+no_domains
+no_temp_files
+[ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2" ] || die "an output was written by a failed build"
+
+say "an installer that powers off without installing: exit 1, named as such, nothing cached"
+cat > "$T/poweroff-autoinstall.yaml" <<'EOY'
+#cloud-config
+autoinstall:
+  version: 1
+  early-commands: ['poweroff -ff']
+  storage:
+    layout:
+      name: direct
+  shutdown: poweroff
+EOY
+expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --autoinstall "$T/poweroff-autoinstall.yaml" \
+	--output-dir "$OUT"
+expect_out "installer powered off after [0-9]* s without installing: the disk has no partition table"
+expect_out "last step: .*Early/run"
+grep -q "stored the installed base" "$T/out" && die "an empty disk was stored in the cache"
 no_domains
 no_temp_files
 [ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2" ] || die "an output was written by a failed build"

@@ -6,12 +6,16 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "installdata_test.h"
+#include "installer.h"
+#include "runcmd.h"
 #include "seed.h"
 #include "unit_run.h"
 
@@ -157,6 +161,58 @@ START_TEST(bad_input_refused_nothing_left)
 }
 END_TEST
 
+/* raw image of `size` bytes with `bytes` written at `off`, converted to qcow2 */
+static char *disk_with(const char *dir, const char *name, size_t off, const char *bytes, size_t n)
+{
+	char *raw = test_path(dir, "head.img");
+	char *qcow = test_path(dir, name);
+	FILE *f = fopen(raw, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), 1 << 20), 0);
+	if (n) {
+		ck_assert_int_eq(fseek(f, (long)off, SEEK_SET), 0);
+		ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	char *argv[] = {"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, qcow, NULL};
+	ck_assert_int_eq(runcmd(argv), 0);
+	unlink(raw);
+	free(raw);
+	return qcow;
+}
+
+/* An installer that powered off without installing leaves a disk with no
+ * partition table; every real install leaves GPT or msdos. */
+START_TEST(disk_label_tells_an_installed_disk)
+{
+	char *dir = test_tmpdir();
+	const char *label = "unset";
+	char *empty = disk_with(dir, "empty.qcow2", 0, NULL, 0);
+	ck_assert_int_eq(installer_disk_label(empty, dir, &label), 0);
+	ck_assert_ptr_null(label);
+	char *mbr = disk_with(dir, "mbr.qcow2", 510, "\x55\xaa", 2);
+	ck_assert_int_eq(installer_disk_label(mbr, dir, &label), 0);
+	ck_assert_str_eq(label, "msdos");
+	char both[10] = "\x55\xaa"
+			"EFI PART";
+	char *gpt = disk_with(dir, "gpt.qcow2", 510, both, 10);
+	ck_assert_int_eq(installer_disk_label(gpt, dir, &label), 0);
+	ck_assert_str_eq(label, "gpt");
+	/* Only the images remain: the scratch copy is removed. */
+	ck_assert_uint_eq(count_entries(dir), 3);
+	/* A missing image is an error naming it. */
+	char *missing = test_path(dir, "missing.qcow2");
+	ck_assert_int_lt(installer_disk_label(missing, dir, &label), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(), "missing.qcow2"));
+	rm_rf(dir);
+	free(missing);
+	free(gpt);
+	free(mbr);
+	free(empty);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("seed");
@@ -165,6 +221,7 @@ int main(void)
 	tcase_add_test(tc, label_and_files_read_back);
 	tcase_add_test(tc, deterministic_bytes);
 	tcase_add_test(tc, bad_input_refused_nothing_left);
+	tcase_add_test(tc, disk_label_tells_an_installed_disk);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
