@@ -198,6 +198,11 @@ static const char *const rhel_failures[] = {
 struct install_watch {
 	enum os_family family;
 	char *last_step;
+	/* subiquity before 21.10.1 has no 'shutdown' key and ends a finished
+	 * install with its Reboot controller (subiquity/server/controllers/
+	 * reboot.py): copy_logs_to_target, then reboot. Seen: a reboot that
+	 * follows is the end of the install (20.04 media), not a failure. */
+	bool subiquity_reboot;
 };
 
 /* Installer progress lines become progress for the user; all lines go to
@@ -212,6 +217,8 @@ static void install_line(void *userdata, const char *line)
 		if (ev && strchr(ev, '/')) {
 			str_set(&iw->last_step, ev + 7);
 			log_info("install: %s", ev + 7);
+			if (!strncmp(ev + 7, "subiquity/Reboot/reboot", 23))
+				iw->subiquity_reboot = true;
 		}
 		return;
 	}
@@ -299,8 +306,15 @@ static int install_onto(struct build *b, const char *path)
 	};
 	struct machine_result res;
 	machine_wait(b->vm, &w, &res);
-	if (res.outcome == MACHINE_POWEROFF) {
+	if (res.outcome == MACHINE_REBOOTED && iw.subiquity_reboot) {
+		log_info("install: the installer rebooted after finishing, after %.0f s (subiquity before "
+			 "21.10.1 cannot power off); the install is done",
+			 res.seconds);
+		res.outcome = MACHINE_POWEROFF;
+	} else if (res.outcome == MACHINE_POWEROFF) {
 		log_info("install: the installer powered off after %.0f s", res.seconds);
+	}
+	if (res.outcome == MACHINE_POWEROFF) {
 		machine_free(b->vm, false);
 		b->vm = NULL;
 		const char *label;
