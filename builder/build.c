@@ -261,6 +261,12 @@ static int install_failed(struct build *b, const struct machine_result *res, con
 				"the %s installer rebooted instead of powering off (install data must end with "
 				"'shutdown: poweroff' / 'poweroff')\n  console (last lines):\n%s",
 				os, res->console_tail);
+	case MACHINE_STALLED:
+		return err_fail(-EIO,
+				"the %s installer stalled: no console output and no disk writes for %u s "
+				"(--stall-timeout)%s%s\n  console (last lines):\n%s",
+				os, b->spec->stall_timeout, iw->last_step ? "; last step: " : "",
+				iw->last_step ? iw->last_step : "", res->console_tail);
 	case MACHINE_TIMEOUT:
 		return err_fail(-ETIMEDOUT, "the %s install did not finish within %u s (--timeout)%s%s\n  console (last lines):\n%s",
 				os, b->spec->timeout, iw->last_step ? "; last step: " : "",
@@ -300,7 +306,7 @@ static int install_onto(struct build *b, const char *path)
 	struct install_watch iw = {.family = os_by_id(s->os)->family};
 	_cleanup_free_ char *console_log = path_join(b->workdir, "console-install.log");
 	struct machine_watch w = {
-		.stage = "install", .timeout = s->timeout,
+		.stage = "install", .timeout = s->timeout, .stall_timeout = s->stall_timeout,
 		.failure_patterns = iw.family == FAMILY_UBUNTU ? ubuntu_failures : rhel_failures,
 		.on_line = install_line, .userdata = &iw, .console_log = console_log,
 	};

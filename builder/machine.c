@@ -38,6 +38,8 @@
 
 #define TAIL_LINES 40
 #define FAILURE_GRACE_SECONDS 20
+/* How often the stall watch asks libvirt for the disk's written bytes. */
+#define STALL_POLL_SECONDS 5
 /* After the guest stopped: how long the console may take to deliver its
  * last bytes (QEMU closes the FIFO as it exits). */
 #define CONSOLE_DRAIN_SECONDS 5
@@ -68,6 +70,7 @@ struct machine {
 	bool stopped, rebooted, crashed, conn_lost;
 	bool console_eof;          /* QEMU closed the console (it exited) */
 	double console_eof_at;
+	double output_at;          /* when the console last showed a byte */
 	char *failure_line;
 	double failure_at;
 	char *tail[TAIL_LINES];
@@ -132,6 +135,7 @@ struct lv_job {
 	int ret;
 	virConnectPtr conn_out;
 	virDomainPtr dom_out;
+	long long wr_bytes;
 	int last_error_code;
 	char *error;               /* libvirt's message for a failed call (its errors are per thread) */
 	/* between the caller and the call's thread */
@@ -263,6 +267,15 @@ static int job_shutdown(struct lv_job *j) { return virDomainShutdown(j->dom); }
 static int job_destroy(struct lv_job *j) { return virDomainDestroy(j->dom); }
 static int job_is_active(struct lv_job *j) { return virDomainIsActive(j->dom); }
 static int job_deregister(struct lv_job *j) { return virConnectDomainEventDeregisterAny(j->conn, j->id); }
+/* Bytes written to the VM's disk so far (j->wr_bytes). */
+static int job_disk_writes(struct lv_job *j)
+{
+	virDomainBlockStatsStruct st;
+	if (virDomainBlockStats(j->dom, "vda", &st, sizeof(st)) < 0)
+		return -1;
+	j->wr_bytes = st.wr_bytes;
+	return 0;
+}
 
 static int lifecycle_event(virConnectPtr c, virDomainPtr d, int event, int detail, void *opaque);
 static void reboot_event(virConnectPtr c, virDomainPtr d, void *opaque);
@@ -720,6 +733,7 @@ static void *console_reader(void *arg)
 			break;
 		}
 		pthread_mutex_lock(&m->lock);
+		m->output_at = now_monotonic();
 		console_bytes(m, buf, (size_t)n);
 		pthread_mutex_unlock(&m->lock);
 	}
@@ -927,6 +941,7 @@ const char *machine_outcome_name(enum machine_outcome o)
 	switch (o) {
 	case MACHINE_POWEROFF: return "powered off";
 	case MACHINE_REBOOTED: return "rebooted instead of powering off";
+	case MACHINE_STALLED: return "stalled (no console output and no disk writes)";
 	case MACHINE_FAILED_LINE: return "failed";
 	case MACHINE_TIMEOUT: return "timed out";
 	case MACHINE_INTERRUPTED: return "interrupted";
@@ -956,6 +971,21 @@ static bool ask_if_stopped(struct machine *m)
 	return true;
 }
 
+/* Bytes the guest has written to its disk, or -1 when libvirt cannot tell. */
+static long long disk_writes(struct machine *m)
+{
+	struct lv_job *j = lv_job_new(job_disk_writes);
+	j->refs++; /* ours, to read the result after m_call lets go */
+	int ret = -1;
+	long long wr = -1;
+	if (m_call(m, j, "reading the disk's statistics", &ret, NULL) == 0 && ret == 0)
+		wr = j->wr_bytes;
+	else
+		err_clear();
+	lv_job_unref(j);
+	return wr;
+}
+
 int machine_wait(struct machine *m, const struct machine_watch *w, struct machine_result *res)
 {
 	double start = now_monotonic();
@@ -966,6 +996,12 @@ int machine_wait(struct machine *m, const struct machine_watch *w, struct machin
 	if (w->console_log && !m->console_log)
 		m->console_log = fopen(w->console_log, "ae");
 	bool asked = false;
+	/* The stall watch: console bytes (output_at) or a change in the disk's
+	 * written bytes, asked every STALL_POLL_SECONDS, count as activity. */
+	double active_at = start, poll_at = start;
+	long long written = -1;
+	if (m->output_at < start)
+		m->output_at = start;
 	for (;;) {
 		double now = now_monotonic();
 		if (m->failure_line && (m->stopped || now - m->failure_at > FAILURE_GRACE_SECONDS)) {
@@ -995,6 +1031,20 @@ int machine_wait(struct machine *m, const struct machine_watch *w, struct machin
 		if (w->timeout && now - start > w->timeout) {
 			res->outcome = MACHINE_TIMEOUT;
 			break;
+		}
+		if (w->stall_timeout && !m->failure_line && now >= poll_at) {
+			poll_at = now + STALL_POLL_SECONDS;
+			pthread_mutex_unlock(&m->lock);
+			long long wr = disk_writes(m);
+			pthread_mutex_lock(&m->lock);
+			if (wr < 0 || wr != written)
+				active_at = now; /* unknown counts as activity: never a stall on a guess */
+			written = wr;
+			double last = active_at > m->output_at ? active_at : m->output_at;
+			if (now - last > w->stall_timeout) {
+				res->outcome = MACHINE_STALLED;
+				break;
+			}
 		}
 		if (m->console_eof && !asked && now - m->console_eof_at > STOP_EVENT_GRACE_SECONDS) {
 			asked = true;

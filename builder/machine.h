@@ -50,11 +50,16 @@ enum machine_outcome {
 	MACHINE_CRASHED,      /* QEMU died or the guest crashed */
 	MACHINE_STOPPED_BY_CALLER,
 	MACHINE_DAEMON_LOST,  /* libvirtd closed the connection or stopped answering */
+	MACHINE_STALLED,      /* no console output and no disk writes for stall_timeout */
 };
 
 struct machine_watch {
 	const char *stage;                  /* "install", "provision" */
 	unsigned timeout;                   /* seconds; 0 = none */
+	/* Seconds with neither console output nor a write to the disk (libvirt's
+	 * block statistics of vda) after which the guest counts as hung and the
+	 * wait ends with MACHINE_STALLED; 0 = never. */
+	unsigned stall_timeout;
 	const char *const *failure_patterns; /* substrings meaning the guest failed; NULL-terminated */
 	/* Called (on the console reader thread) for every console line. */
 	void (*on_line)(void *userdata, const char *line);

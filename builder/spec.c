@@ -35,7 +35,7 @@ enum setting_id {
 	S_OS, S_ARCH, S_FORMAT, S_ISO, S_ISO_CHECKSUM, S_K8S_VERSION, S_CREDENTIAL_PROVIDER,
 	S_CONTAINERD_SOURCE, S_REGION, S_NODEADM_VERSION, S_NODEADM_URL, S_NODEADM_SHA256, S_MANIFEST_OVERRIDE, S_PRIVATE_MODE,
 	S_PROXY, S_NO_PROXY, S_OUTPUT_DIR, S_NAME, S_DISK_SIZE, S_MEMORY, S_CPUS, S_ACCEL, S_FIRMWARE,
-	S_TIMEOUT, S_ON_ERROR, S_AUTOINSTALL, S_KICKSTART, S_LATE_COMMAND, S_PROVISION_SCRIPT,
+	S_TIMEOUT, S_STALL_TIMEOUT, S_ON_ERROR, S_AUTOINSTALL, S_KICKSTART, S_LATE_COMMAND, S_PROVISION_SCRIPT,
 	S_SSH_PASSWORD, S_SSH_PASSWORD_FILE, S_RH_USERNAME, S_RH_PASSWORD, S_RH_PASSWORD_FILE, S_RH_ORG,
 	S_RH_ACTIVATION_KEY, S_RH_ACTIVATION_KEY_FILE, S_RHEL_VERSION, S_LIBVIRT_URI, S_LIBVIRT_TIMEOUT, S_NETWORK,
 	S_VMX_VERSION, S_QCOW2_COMPAT, S_SIGN_KEY, S_SIGN_CERT, S_PUBLISH, S_VSPHERE_SERVER, S_VSPHERE_USER,
@@ -89,6 +89,8 @@ static const struct setting settings[S__COUNT] = {
 	{S_ACCEL, "accel", "A", 0, {0}, "auto|kvm|tcg (auto proves KVM with a short boot, else TCG)"},
 	{S_FIRMWARE, "firmware", "FW", 0, {0}, "bios|uefi (default uefi; arm64 is always uefi)"},
 	{S_TIMEOUT, "timeout", "DUR", 0, {0}, "limit for each VM boot, e.g. 90m, 2h, 600s (default 2h)"},
+	{S_STALL_TIMEOUT, "stall-timeout", "DUR", 0, {0},
+	 "an install with no console output and no disk writes for this long has hung (default 10m; 0: never)"},
 	{S_ON_ERROR, "on-error", "WHAT", 0, {0}, "cleanup|abort|keep: what to do with the VM and disks on failure (Ctrl-C/SIGTERM always cleans up)"},
 	{S_AUTOINSTALL, "autoinstall", "FILE", SF_PATH, {0}, "your own autoinstall user-data instead of hnbuild's (Ubuntu)"},
 	{S_KICKSTART, "kickstart", "FILE", SF_PATH, {0}, "your own kickstart instead of hnbuild's (RHEL)"},
@@ -809,6 +811,14 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 			s->timeout = secs;
 		break;
 	}
+	case S_STALL_TIMEOUT: {
+		unsigned secs;
+		if (parse_duration(v, &secs) < 0)
+			PROBLEM(ctx, rv, "'%s' is not a duration (e.g. 10m, 300s; 0 turns it off)", v);
+		else
+			s->stall_timeout = secs;
+		break;
+	}
 	case S_LIBVIRT_TIMEOUT: {
 		unsigned secs;
 		if (parse_duration(v, &secs) < 0 || secs == 0)
@@ -935,6 +945,7 @@ static void spec_defaults(struct build_spec *s)
 	s->memory_mib = 4096;
 	s->cpus = 2;
 	s->timeout = 2 * 3600;
+	s->stall_timeout = 600;
 	s->libvirt_uri = xstrdup("qemu:///system");
 	s->libvirt_timeout = 120;
 	s->vsphere.template_ = true;
@@ -1512,6 +1523,7 @@ char *spec_describe(const struct build_spec *s)
 	sb_addf(&sb, "  accel: %s\n", accel_name(s->accel));
 	sb_addf(&sb, "  firmware: %s\n", firmware_name(s->firmware));
 	sb_addf(&sb, "  timeout: %us\n", s->timeout);
+	sb_addf(&sb, "  stall-timeout: %us\n", s->stall_timeout);
 	sb_addf(&sb, "  on-error: %s\n", on_error_name(s->on_error));
 	yaml_str(&sb, "autoinstall", s->autoinstall_file);
 	yaml_str(&sb, "kickstart", s->kickstart_file);

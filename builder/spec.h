@@ -61,6 +61,7 @@ struct build_spec {
 	enum accel_kind accel;
 	enum firmware_kind firmware; /* resolved: never AUTO after spec_resolve */
 	unsigned timeout;           /* seconds, whole build */
+	unsigned stall_timeout;     /* seconds of install without console output or disk writes; 0 = never */
 	enum on_error_kind on_error;
 	char *ssh_password;         /* secret: PKR_SSH_PASSWORD compatibility, NULL = per-build key only */
 	char *rh_username;

@@ -3,8 +3,9 @@
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
 # of the other arch or OS, an unreachable URL, an installer failure (named
 # step and console tail), an installer that powers off without installing
-# (early-commands power the machine off: the disk has no partition table), a
-# timeout (with --on-error abort: the VM stopped, its work files and install
+# (early-commands power the machine off: the disk has no partition table),
+# one that hangs silently (--stall-timeout: no console output, no disk
+# writes), a timeout (with --on-error abort: the VM stopped, its work files and install
 # disk kept), a libvirtd that never answers, and SIGINT during the install
 # (nothing left: no domain, no temp file); after SIGKILL the next build
 # removes the killed one's work directory.
@@ -88,6 +89,27 @@ grep -q "stored the installed base" "$T/out" && die "an empty disk was stored in
 no_domains
 no_temp_files
 [ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2" ] || die "an output was written by a failed build"
+
+say "an installer that hangs silently: ends at --stall-timeout, exit 1, the step named"
+cat > "$T/hang-autoinstall.yaml" <<'EOY'
+#cloud-config
+autoinstall:
+  version: 1
+  early-commands: ['sleep 100000']
+  storage:
+    layout:
+      name: direct
+  shutdown: poweroff
+EOY
+start=$(date +%s)
+expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --autoinstall "$T/hang-autoinstall.yaml" \
+	--stall-timeout 30s --output-dir "$OUT"
+took=$(($(date +%s) - start))
+expect_out "installer stalled: no console output and no disk writes for 30 s (--stall-timeout); last step: .*Early/run/command_0: sleep 100000"
+# Well before --timeout (40m): the stall, not the time limit, ended it.
+[ "$took" -lt 600 ] || die "the stalled install took $took s to end"
+no_domains
+no_temp_files
 
 say "timeout with --on-error abort: exit 1, the VM stopped, its files kept (ISO given by a relative path)"
 cd "$FIXTURES" || die "no fixtures"

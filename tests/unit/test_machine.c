@@ -1,6 +1,7 @@
 /* test_machine.c — the domain XML, and real boots under libvirt (TCG) of the
  * host's Debian kernel: events decide the outcome, console lines are seen,
- * failure patterns and timeouts end a boot, nothing is left defined; a
+ * failure patterns, timeouts and a silent guest (no console output, no disk
+ * writes: a stall) end a boot, nothing is left defined; a
  * libvirtd that does not answer, or stops answering mid-boot (a proxy in
  * front of the real daemon's socket that goes silent), fails in bounded
  * time with libvirtd named. */
@@ -195,6 +196,28 @@ START_TEST(timeout_ends_the_boot)
 }
 END_TEST
 
+START_TEST(a_silent_guest_stalls)
+{
+	char *k = host_kernel();
+	/* panic=0: after the panic the guest prints nothing and writes nothing. */
+	struct machine_config cfg = probe_config("hnbuild-test-stall", k, "console=ttyS0 panic=0 root=/dev/none");
+	struct machine *m = NULL;
+	ck_assert_int_eq(machine_start(URI, &cfg, true, &m), 0);
+	struct machine_watch w = {.stage = "test", .timeout = 300, .stall_timeout = 8};
+	struct machine_result res;
+	machine_wait(m, &w, &res);
+	ck_assert_msg(res.outcome == MACHINE_STALLED, "outcome %s, tail:\n%s", machine_outcome_name(res.outcome),
+		      res.console_tail);
+	/* It booted and printed first: the stall began at the panic. */
+	ck_assert_ptr_nonnull(strstr(res.console_tail, "Kernel panic"));
+	ck_assert_double_ge(res.seconds, 8.0);
+	machine_result_free(&res);
+	machine_free(m, false);
+	ck_assert(!machine_domain_exists(URI, "hnbuild-test-stall"));
+	free(k);
+}
+END_TEST
+
 START_TEST(bad_config_is_a_clear_error)
 {
 	struct machine_config cfg = probe_config("hnbuild-test-bad", "/nonexistent/vmlinuz", "console=ttyS0");
@@ -381,6 +404,7 @@ int main(void)
 	tcase_add_test(tc, reboot_is_seen_by_events_and_console_streams);
 	tcase_add_test(tc, failure_pattern_ends_the_boot);
 	tcase_add_test(tc, timeout_ends_the_boot);
+	tcase_add_test(tc, a_silent_guest_stalls);
 	tcase_add_test(tc, bad_config_is_a_clear_error);
 	tcase_add_test(tc, accel_auto_never_picks_a_hanging_kvm);
 	tcase_add_test(tc, a_daemon_that_never_answers_fails_in_bounded_time);
