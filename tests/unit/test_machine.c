@@ -203,14 +203,14 @@ START_TEST(a_silent_guest_stalls)
 	struct machine_config cfg = probe_config("hnbuild-test-stall", k, "console=ttyS0 panic=0 root=/dev/none");
 	struct machine *m = NULL;
 	ck_assert_int_eq(machine_start(URI, &cfg, true, &m), 0);
-	struct machine_watch w = {.stage = "test", .timeout = 300, .stall_timeout = 8};
+	struct machine_watch w = {.stage = "test", .timeout = 300, .stall_timeout = 12};
 	struct machine_result res;
 	machine_wait(m, &w, &res);
 	ck_assert_msg(res.outcome == MACHINE_STALLED, "outcome %s, tail:\n%s", machine_outcome_name(res.outcome),
 		      res.console_tail);
 	/* It booted and printed first: the stall began at the panic. */
 	ck_assert_ptr_nonnull(strstr(res.console_tail, "Kernel panic"));
-	ck_assert_double_ge(res.seconds, 8.0);
+	ck_assert_double_ge(res.seconds, 12.0);
 	machine_result_free(&res);
 	machine_free(m, false);
 	ck_assert(!machine_domain_exists(URI, "hnbuild-test-stall"));
