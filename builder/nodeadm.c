@@ -91,3 +91,27 @@ const char *nodeadm_credential_gate(const char *version, enum credential_provide
 		       " or later, or --credential-provider iam-ra";
 	return NULL;
 }
+
+/*
+ * The OS x containerd-source combinations nodeadm install refuses, one row
+ * per rule with its source (aws/eks-hybrid at v1.0.20). nodeadm also refuses
+ * 'docker' on AL2023 (same function); that row joins when hnbuild builds
+ * AL2023. No OS x credential-provider rule is enforced by nodeadm's code.
+ */
+static const struct containerd_rule {
+	enum os_family family;
+	enum containerd_source src;
+	const char *why;
+	const char *source;
+} containerd_rules[] = {
+    {FAMILY_RHEL, CONTAINERD_DISTRO, "rejects containerd source 'distro' on RHEL (use docker or none)",
+     "internal/containerd/install.go, ValidateContainerdSource"},
+};
+
+const char *nodeadm_containerd_refusal(enum os_family family, enum containerd_source src)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(containerd_rules); i++)
+		if (containerd_rules[i].family == family && containerd_rules[i].src == src)
+			return containerd_rules[i].why;
+	return NULL;
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "spec.h"
+#include "targets.h"
 
 /* The release installed when none is given (aws/eks-hybrid, newest tag). */
 #define NODEADM_DEFAULT_VERSION "v1.0.20"
@@ -36,3 +37,9 @@ bool nodeadm_url_is_plain_http(const char *url);
 /* Whether nodeadm `version` can install with this credential provider; NULL
  * when it can, else the reason (a static string). "latest" always can. */
 const char *nodeadm_credential_gate(const char *version, enum credential_provider cred);
+
+/* What nodeadm install itself refuses for an OS family and containerd
+ * source (the table in nodeadm.c, each row with where nodeadm decides it),
+ * so that validate refuses it before anything boots: NULL when nodeadm
+ * accepts it, else the reason (a static string). */
+const char *nodeadm_containerd_refusal(enum os_family family, enum containerd_source src);

@@ -1064,9 +1064,10 @@ static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const stru
 	    !nodeadm_pinned_sha256(s->nodeadm_version, arch_by_id(s->arch)->nodeadm))
 		problemf(ctx->problems, "%s: '%s' " NODEADM_HTTP_REFUSAL,
 			 origin_of(layers, nl, S_NODEADM_URL, "nodeadm-url"), s->nodeadm_url);
-	if (s->containerd_source == CONTAINERD_DISTRO && os->family == FAMILY_RHEL)
-		problemf(ctx->problems, "%s: nodeadm rejects containerd source 'distro' on RHEL (use docker or none)",
-			 origin_of(layers, nl, S_CONTAINERD_SOURCE, "containerd-source"));
+	const char *refusal = nodeadm_containerd_refusal(os->family, s->containerd_source);
+	if (refusal)
+		problemf(ctx->problems, "%s: nodeadm %s", origin_of(layers, nl, S_CONTAINERD_SOURCE, "containerd-source"),
+			 refusal);
 	if (!!s->sign_key != !!s->sign_cert)
 		problemf(ctx->problems, "%s: --sign-key and --sign-cert go together",
 			 origin_of(layers, nl, s->sign_key ? S_SIGN_KEY : S_SIGN_CERT, "sign"));

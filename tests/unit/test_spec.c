@@ -647,6 +647,19 @@ END_TEST
 /* Issue 14 (the pin) and issue 20.6: the default nodeadm can register SSM
  * activations, an older one cannot; a plain-http mirror needs a digest
  * that did not come down the same channel. */
+/* The table of what nodeadm install refuses (nodeadm.c, with sources). */
+START_TEST(nodeadm_containerd_rules)
+{
+	ck_assert_str_eq(nodeadm_containerd_refusal(FAMILY_RHEL, CONTAINERD_DISTRO),
+			 "rejects containerd source 'distro' on RHEL (use docker or none)");
+	ck_assert_ptr_null(nodeadm_containerd_refusal(FAMILY_RHEL, CONTAINERD_DOCKER));
+	ck_assert_ptr_null(nodeadm_containerd_refusal(FAMILY_RHEL, CONTAINERD_NONE));
+	ck_assert_ptr_null(nodeadm_containerd_refusal(FAMILY_UBUNTU, CONTAINERD_DISTRO));
+	ck_assert_ptr_null(nodeadm_containerd_refusal(FAMILY_UBUNTU, CONTAINERD_DOCKER));
+	ck_assert_ptr_null(nodeadm_containerd_refusal(FAMILY_UBUNTU, CONTAINERD_NONE));
+}
+END_TEST
+
 START_TEST(nodeadm_pin_gate_and_digest)
 {
 	struct build_plan plan;
@@ -739,6 +752,7 @@ int main(void)
 	tcase_add_test(tc, downloads_need_a_checksum);
 	tcase_add_test(tc, help_flag);
 	tcase_add_test(tc, nodeadm_pin_gate_and_digest);
+	tcase_add_test(tc, nodeadm_containerd_rules);
 	tcase_add_test(tc, hostile_values);
 	tcase_add_test(tc, environment_kept_apart);
 	suite_add_tcase(s, tc);
