@@ -3,7 +3,8 @@
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
 # of the other arch or OS, an unreachable URL, an installer failure (named
 # step and console tail), an installer that powers off without installing
-# (early-commands power the machine off: the disk has no partition table),
+# (an early-command powers the machine off through sysrq, as it would on
+# the real live system: the disk has no partition table),
 # one that hangs silently (--stall-timeout: no console output, no disk
 # writes), a timeout (with --on-error abort: the VM stopped, its work files and install
 # disk kept), a libvirtd that never answers, and SIGINT during the install
@@ -75,7 +76,7 @@ cat > "$T/poweroff-autoinstall.yaml" <<'EOY'
 #cloud-config
 autoinstall:
   version: 1
-  early-commands: ['poweroff -ff']
+  early-commands: ['echo o > /proc/sysrq-trigger']
   storage:
     layout:
       name: direct
