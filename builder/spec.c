@@ -803,20 +803,15 @@ static void apply_one(struct resolve_ctx *ctx, struct build_spec *s, enum settin
 		else
 			s->firmware = (enum firmware_kind)e;
 		break;
-	case S_TIMEOUT: {
-		unsigned secs;
-		if (parse_duration(v, &secs) < 0)
-			PROBLEM(ctx, rv, "'%s' is not a duration (e.g. 90m, 2h, 600s)", v);
-		else
-			s->timeout = secs;
-		break;
-	}
+	case S_TIMEOUT:
 	case S_STALL_TIMEOUT: {
+		bool stall = id == S_STALL_TIMEOUT;
 		unsigned secs;
 		if (parse_duration(v, &secs) < 0)
-			PROBLEM(ctx, rv, "'%s' is not a duration (e.g. 10m, 300s; 0 turns it off)", v);
+			PROBLEM(ctx, rv, "'%s' is not a duration (%s)", v,
+				stall ? "e.g. 10m, 300s; 0 turns it off" : "e.g. 90m, 2h, 600s");
 		else
-			s->stall_timeout = secs;
+			*(stall ? &s->stall_timeout : &s->timeout) = secs;
 		break;
 	}
 	case S_LIBVIRT_TIMEOUT: {
