@@ -1,4 +1,6 @@
 #!/bin/sh
+# e2e-cost: 190
+# e2e: alone — it loads every core and counts virsh answers
 # 05-console-stress.sh — many short domains through hnbuild's machine module
 # (tests/stress/console_stress.c), ended by a guest power-off, by destroy
 # while the console floods, by SIGINT or SIGTERM, by a refused ACPI shutdown

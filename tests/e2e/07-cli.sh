@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 2
 # 07-cli.sh — the command line as a user meets it, run as processes (no VM):
 # bad input to build and validate is exit 2 with one error line per problem
 # naming the input, and writes nothing; validate prints a spec that parses as

@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 55
 # 10-fixture-ubuntu.sh — proves the Ubuntu-like fixture ISOs are faithful,
 # directly with qemu-system (not hnbuild): a schema violation and a missing
 # `autoinstall` argument stop the install with subiquity's lines; with

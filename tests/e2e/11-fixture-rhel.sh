@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 50
 # 11-fixture-rhel.sh — proves the RHEL-like fixture ISOs are faithful,
 # directly with qemu-system (not hnbuild): an unknown kickstart command and
 # a missing inst.stage2 fail with anaconda's and dracut's lines; with

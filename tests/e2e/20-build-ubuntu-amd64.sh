@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 410
 # 20-build-ubuntu-amd64.sh — hnbuild end to end on the Ubuntu-like 24.04
 # amd64 fixture (UEFI): install, provision (fake nodeadm from a loopback
 # mirror, proxy, a provision script), generalize, export all three formats,

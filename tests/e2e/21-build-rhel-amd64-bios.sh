@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 600
 # 21-build-rhel-amd64-bios.sh — hnbuild end to end on the RHEL-like 9
 # amd64 fixture with BIOS firmware: kickstart install, RHSM register and
 # unregister (fake subscription-manager) through a proxy, nodeadm install

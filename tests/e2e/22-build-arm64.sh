@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 370
 # 22-build-arm64.sh — hnbuild end to end for arm64 (aarch64 `virt`, AAVMF
 # UEFI, TCG on this x86 host) on the Ubuntu-like fixture (and the RHEL-like
 # one in `make check-full`):

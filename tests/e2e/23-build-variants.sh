@@ -1,5 +1,7 @@
 #!/bin/sh
+# e2e-cost: 1020
 # e2e: full
+# e2e-full-limit: 2400
 # 23-build-variants.sh — the targets that 20, 21 and 22 do not build:
 # ubuntu20 and ubuntu22 (UEFI) and rhel8 (BIOS), amd64, each from its own
 # fixture ISO (tests/fixtures/build.sh VARIANT ARCH: the installer version

@@ -1,4 +1,6 @@
 #!/bin/sh
+# e2e-cost: 215
+# e2e-after: 20
 # 24-on-error-interrupts.sh — what a build leaves when it fails or is
 # stopped after the install, on the base that 20-build-ubuntu-amd64.sh
 # stored in the suite's cache (no install here):
@@ -96,7 +98,7 @@ EOS
 start_build "$T/term-provision.out" $FLAGS $NODEADM_FLAGS --provision-script "$T/slow.sh" \
 	--on-error keep --output-dir "$OUT"
 wait_line "$T/term-provision.out" "slow step started" 600
-virsh -c $URI list --name | grep -q '^hnbuild-.*-provision$' || die "no provision VM while a step runs"
+my_domains | grep -q -- "-provision$" || die "no provision VM while a step runs"
 term_build "$T/term-provision.out"
 no_domains
 no_temp_files

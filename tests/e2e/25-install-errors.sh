@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 190
 # 25-install-errors.sh — what a build does with bad input and failures:
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
 # of the other arch or OS, an unreachable URL, an installer failure (named
@@ -72,11 +73,14 @@ no_temp_files
 [ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2" ] || die "an output was written by a failed build"
 
 say "an installer that powers off without installing: exit 1, named as such, nothing cached"
+# sysrq's power-off is asynchronous: the command sleeps so that the
+# installer's last step is still the early-command when the machine stops
+# (without it the installer may print its next step first, as in CI of stop 26).
 cat > "$T/poweroff-autoinstall.yaml" <<'EOY'
 #cloud-config
 autoinstall:
   version: 1
-  early-commands: ['echo o > /proc/sysrq-trigger']
+  early-commands: ['echo o > /proc/sysrq-trigger; sleep 60']
   storage:
     layout:
       name: direct
@@ -169,7 +173,7 @@ start_install() {
 say "SIGINT during the install: exit 130, nothing left"
 start_install "$T/int.out"
 sleep 5
-virsh -c qemu:///system list --name | grep -q hnbuild- || die "no install domain while installing"
+[ -n "$(my_domains)" ] || die "no install domain while installing"
 kill -INT $B
 wait $B
 rc=$?
@@ -185,7 +189,7 @@ kill -KILL $B
 wait $B
 CHILD_PIDS=""
 for _ in $(seq 30); do
-	virsh -c qemu:///system list --all --name | grep -q hnbuild- || break
+	[ -n "$(my_domains --all)" ] || break
 	sleep 1
 done
 no_domains

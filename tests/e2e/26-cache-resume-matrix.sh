@@ -1,4 +1,6 @@
 #!/bin/sh
+# e2e-cost: 395
+# e2e-after: 24 — it builds on 20's cached base, and its prune would take it from 24
 # 26-cache-resume-matrix.sh — the installed-base cache end to end, on the
 # base that 20-build-ubuntu-amd64.sh stored in the suite's cache:
 #  0. a nodeadm mirror publishing a wrong digest: exit 3 naming it, and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 300
 # e2e: full
 # 27-cache-concurrent.sh — two builds of one installed-base key started
 # together, with an empty cache: one installs and stores the base, the

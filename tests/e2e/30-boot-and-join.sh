@@ -1,4 +1,6 @@
 #!/bin/sh
+# e2e-cost: 550
+# e2e-after: 20 21
 # 30-boot-and-join.sh — the image built by 20-build-ubuntu-amd64.sh boots
 # alone (a copy-on-write overlay; the shared image is only read):
 #  1. with a NoCloud seed made from `hnbuild userdata` output: cloud-init

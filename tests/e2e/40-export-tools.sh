@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 460
 # 40-export-tools.sh — the OVA that hnbuild's export writes, checked by
 # other people's readers: virt-v2v parses its OVF and verifies its manifest
 # (--print-source), qemu-img reads its VMDK back equal to the source, and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 300
 # 50-inspect-generalize.sh — generalize and `hnbuild inspect` on a real
 # Debian guest (the fixture payload: systemd, dbus, openssh, cloud-init)
 # that carries what a build VM leaves behind: `hnbuild inspect` flags it

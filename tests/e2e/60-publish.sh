@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-cost: 15
 # 60-publish.sh — `hnbuild publish` against vcsim (govmomi's vSphere API
 # simulator, wrapped by tests/vcsim: TLS with its own certificate, a login,
 # uploads kept in the datastore directory, fault injection). An OVA that

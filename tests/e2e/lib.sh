@@ -47,9 +47,18 @@ expect_rc() {
 	[ "$_rc" = "$_want" ] || { cat "$T/out"; die "expected exit $_want, got $_rc: $*"; }
 }
 expect_out() { grep -q -- "$1" "$T/out" || { cat "$T/out"; die "output lacks: $1"; }; }
+# my_domains [--all] — this test's hnbuild domains (running, or all with
+# --all): those whose definition names a path in $T, where this test's
+# builds keep their work files. Tests run side by side (run-e2e.sh), so
+# another test's domains are not this one's business.
+my_domains() {
+	for _d in $(virsh -c qemu:///system list ${1:-} --name 2>/dev/null | grep '^hnbuild-'); do
+		virsh -c qemu:///system dumpxml "$_d" 2>/dev/null | grep -q -- "$T/" && echo "$_d"
+	done
+}
 no_domains() {
-	_left=$(virsh -c qemu:///system list --all --name | grep -c hnbuild- || true)
-	[ "$_left" = 0 ] || die "libvirt domains left behind: $(virsh -c qemu:///system list --all --name)"
+	_left=$(my_domains --all)
+	[ -z "$_left" ] || die "libvirt domains left behind: $_left"
 }
 no_temp_files() {
 	# .guestfs-UID is libguestfs's appliance cache (kept on purpose, reused).
@@ -216,6 +225,11 @@ sample_env() {
 	_self=$(readlink "/proc/$1/exe" 2>/dev/null)
 	while read -r _p _n _chain; do
 		[ "$(readlink "/proc/$_p/exe" 2>/dev/null)" = "$_self" ] && continue
+		# A QEMU of libvirtd's is this test's when its command line names a
+		# path in $T (another test may be running beside this one).
+		case $_chain in *"<$1<"* | *"<$1") ;; *)
+			tr '\0' ' ' < "/proc/$_p/cmdline" 2>/dev/null | grep -q -- "$T/" || continue ;;
+		esac
 		_st=$(awk '{ print $22 }' "/proc/$_p/stat" 2>/dev/null) || continue
 		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = "$_n" ] || continue
 		cp "/proc/$_p/environ" "$T/environ.one" 2>/dev/null || continue
