@@ -144,24 +144,35 @@ static int base_key(struct build *b)
 	return 0;
 }
 
+struct install_params build_install_params(const struct build_spec *s, const char *user, const char *password_hash)
+{
+	/* No key in the install data: it is granted offline before the
+	 * provision boot, so that the installed base is the same for every
+	 * build and may be cached. */
+	return (struct install_params){
+		.os = s->os, .arch = s->arch, .firmware = s->firmware, .user = user,
+		.public_key = NULL, .password_hash = password_hash,
+		.late_commands = s->late_commands,
+		.user_file = os_by_id(s->os)->family == FAMILY_UBUNTU ? s->autoinstall_file : s->kickstart_file,
+	};
+}
+
 static int stage_seed(struct build *b)
 {
 	const struct build_spec *s = b->spec;
 	int r = credential_create(NULL, s->ssh_password, &b->cred);
 	if (r < 0)
 		return r;
-	/* No key in the install data: it is granted offline before the
-	 * provision boot, so that the installed base is the same for every
-	 * build and may be cached. */
-	b->params = (struct install_params){
-		.os = s->os, .arch = s->arch, .firmware = s->firmware, .user = b->cred.user,
-		.public_key = NULL, .password_hash = b->cred.password_hash,
-		.late_commands = s->late_commands,
-		.user_file = os_by_id(s->os)->family == FAMILY_UBUNTU ? s->autoinstall_file : s->kickstart_file,
-	};
+	b->params = build_install_params(s, b->cred.user, b->cred.password_hash);
 	r = installer_render(&b->params, &b->data);
 	if (r < 0)
 		return r;
+	/* `hnbuild render` with the same settings prints these bytes. */
+	for (size_t i = 0; i < b->data.n_files; i++) {
+		char hex[DIGEST_HEX_MAX];
+		if (digest_buffer(b->data.files[i].data, b->data.files[i].len, CHECKSUM_SHA256, hex) == 0)
+			log_info("seed: %s, %zu bytes, sha256 %s", b->data.files[i].name, b->data.files[i].len, hex);
+	}
 	b->seed_path = path_join(b->workdir, "seed.iso");
 	r = installer_write_seed(&b->data, b->seed_path);
 	if (r < 0)
@@ -823,11 +834,7 @@ int build_describe_cache(const struct build_spec *s, const struct build_env *env
 	int r = iso_inspect(iso, &info);
 	if (r < 0)
 		return r;
-	struct install_params params = {
-		.os = s->os, .arch = s->arch, .firmware = s->firmware, .user = CREDENTIAL_DEFAULT_USER,
-		.late_commands = s->late_commands,
-		.user_file = os_by_id(s->os)->family == FAMILY_UBUNTU ? s->autoinstall_file : s->kickstart_file,
-	};
+	struct install_params params = build_install_params(s, CREDENTIAL_DEFAULT_USER, NULL);
 	struct install_data data = {0};
 	r = installer_render(&params, &data);
 	_cleanup_free_ char *cmdline = r >= 0 ? installer_kernel_cmdline(&params, &info) : NULL;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "installer.h"
 #include "spec.h"
 
 #define BUILD_MAX_STAGES 8
@@ -39,3 +40,9 @@ void build_result_free(struct build_result *res);
  * "unknown  # why" (an ISO still to download). Reads the ISO, downloads
  * nothing. */
 int build_describe_cache(const struct build_spec *spec, const struct build_env *env, char **text);
+
+/* The install data's parameters for a spec, as the seed stage renders
+ * them (`hnbuild render`, validate's cache key and the build share it):
+ * the build user, and password_hash or NULL for a locked password. */
+struct install_params build_install_params(const struct build_spec *spec, const char *user,
+					   const char *password_hash);

@@ -10,3 +10,4 @@ int cmd_inspect(int argc, char **argv);
 int cmd_userdata(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
+int cmd_render(int argc, char **argv);

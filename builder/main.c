@@ -22,6 +22,7 @@ static const char usage[] =
 	"Commands:\n"
 	"  build      build images (hnbuild build --os ubuntu24 --format qcow2)\n"
 	"  validate   resolve and check a build without building; prints the spec\n"
+	"  render     print the install data (autoinstall, kickstart) a build would use\n"
 	"  list       every target: os x arch x format, with Packer build names\n"
 	"  inspect    report what an output image holds and what it should not\n"
 	"  userdata   render node user-data/metadata for deploy-time cluster join\n"
@@ -48,7 +49,7 @@ static const struct {
 } commands[] = {
 	{"build", cmd_build},       {"validate", cmd_validate}, {"list", cmd_list},
 	{"inspect", cmd_inspect},   {"userdata", cmd_userdata}, {"publish", cmd_publish},
-	{"cache", cmd_cache},       {"version", cmd_version},
+	{"cache", cmd_cache},       {"render", cmd_render},     {"version", cmd_version},
 };
 
 static void print_error(const char *msg)

@@ -3,8 +3,10 @@
 # 07-cli.sh — the command line as a user meets it, run as processes (no VM):
 # bad input to build and validate is exit 2 with one error line per problem
 # naming the input, and writes nothing; validate prints a spec that parses as
-# YAML with the secrets masked; list, version, cache and --help answer; an
-# unknown command is exit 2.
+# YAML with the secrets masked; render prints the install data of every
+# OS x arch x firmware (secrets masked on the terminal, as built in files
+# of mode 0600); list, version, cache and --help answer; an unknown command
+# is exit 2.
 . "$(dirname "$0")/lib.sh"
 
 OUT=$T/never
@@ -33,6 +35,54 @@ t = d["targets"]
 assert [x["k8s-version"] for x in t] == ["1.30", "1.31"], t
 assert all(x["rh-password"] == "********" for x in t), t
 assert all(len(str(x["installed-base"])) == 64 for x in t), t' "$T/out" || { cat "$T/out"; die "validate's output"; }
+
+say "render: every OS x arch x firmware, secrets masked; files 0600"
+for os in ubuntu20 ubuntu22 ubuntu24 rhel8 rhel9; do
+	for arch in amd64 arm64; do
+		for fw in bios uefi; do
+			if [ $arch = arm64 ] && [ $fw = bios ]; then
+				expect_rc 2 "$HNBUILD" render --os $os --arch $arch --firmware $fw
+				expect_out "arm64 boots only with UEFI"
+				continue
+			fi
+			PKR_SSH_PASSWORD=Cli-Canary-Pw-43 expect_rc 0 "$HNBUILD" render --os $os --arch $arch --firmware $fw
+			grep -q "Cli-Canary-Pw-43" "$T/out" && die "render printed the password ($os $arch $fw)"
+			grep -q '\$6\$' "$T/out" && die "render printed the password hash ($os $arch $fw)"
+			grep -q "<masked>" "$T/out" || die "render masked nothing ($os $arch $fw)"
+			case $os in
+			ubuntu*)
+				expect_out "^==> user-data (target 1: $os $arch $fw, seed label CIDATA) <==$"
+				expect_out "^==> meta-data (target 1: $os $arch $fw, seed label CIDATA) <=="
+				expect_rc 0 "$HNBUILD" render --os $os --arch $arch --firmware $fw --file user-data
+				python3 -c 'import sys, yaml
+t = open(sys.argv[1]).read()
+assert t.startswith("#cloud-config\n"), t[:40]
+d = yaml.safe_load(t)["autoinstall"]
+mounts = [c["path"] for c in d["storage"]["config"] if c["type"] == "mount"]
+assert ("/boot/efi" in mounts) == (sys.argv[2] == "uefi"), mounts' "$T/out" $fw ||
+					{ cat "$T/out"; die "render's user-data for $os $arch $fw"; }
+				;;
+			rhel*)
+				expect_out "^==> ks.cfg (target 1: $os $arch $fw, seed label OEMDRV) <==$"
+				expect_rc 0 "$HNBUILD" render --os $os --arch $arch --firmware $fw --file ks.cfg
+				if [ $fw = uefi ]; then want="^part /boot/efi --fstype=efi"; else want="^part biosboot"; fi
+				expect_out "$want"
+				;;
+			esac
+		done
+	done
+done
+PKR_SSH_PASSWORD=Cli-Canary-Pw-44 expect_rc 0 "$HNBUILD" render --os rhel9 --output-dir "$T/render"
+[ "$(stat -c %a "$T/render/ks.cfg")" = 600 ] || die "render wrote ks.cfg with mode $(stat -c %a "$T/render/ks.cfg")"
+grep -q '^user --name=hnbuild --groups=wheel --iscrypted --password="\$6\$' "$T/render/ks.cfg" ||
+	die "the written ks.cfg lacks the build user's password hash"
+grep -q "Cli-Canary-Pw-44" "$T/render/ks.cfg" && die "the written ks.cfg holds the password itself"
+expect_rc 2 "$HNBUILD" render --os rhel9 --file user-data
+expect_out "^hnbuild: error: render: --file user-data: a rhel9 build has no user-data (it has ks.cfg)$"
+expect_rc 2 "$HNBUILD" render --os ubuntu24 --file nope
+expect_out "^hnbuild: error: render: --file nope: not an install data file"
+expect_rc 0 "$HNBUILD" render --help
+expect_out "^Usage: hnbuild render"
 
 say "list, version, cache, help"
 expect_rc 0 "$HNBUILD" list

@@ -55,6 +55,10 @@ grep -q "provision: granted the build key to 'hnbuild' offline" "$T/build.out" |
 say "the build log holds the whole install console: the kernel's first line to the installer's last"
 LOG=$BASE.build.log
 [ -s "$LOG" ] || die "no build log $LOG"
+say "hnbuild render with the build's flags writes the seed ISO's user-data and meta-data"
+render_matches_build "$LOG" --os ubuntu24 --arch amd64 $(iso_flags ubuntu24 amd64) $(test_build_flags) \
+	--k8s-version 1.30 --credential-provider iam --region eu-west-1 --proxy http://proxy.example.internal:3128 \
+	--provision-script "$T/provision.sh" --format qcow2,raw,ova
 # The kernel's "reboot: Power down" is the very last byte QEMU sends before it exits.
 awk '/\[install console\].*Linux version/ {k = NR} /\[install console\].*subiquity\/Shutdown\/shutdown/ {s = NR}
 	/\[install console\].*reboot: Power down/ {d = NR} /install: the installer powered off/ {p = NR}

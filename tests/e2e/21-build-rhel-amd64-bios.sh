@@ -29,6 +29,10 @@ RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH run_build "$T/build.out" $FLA
 	--format qcow2,raw --output-dir "$OUT" || die "build failed with exit $?"
 say "build done"
 check_outputs "$BASE" qcow2 raw
+say "hnbuild render with the build's flags writes the seed ISO's ks.cfg"
+# shellcheck disable=SC2086
+RH_USERNAME=builder-account RH_PASSWORD=$CANARY_RH render_matches_build "$BASE.build.log" $FLAGS \
+	--proxy http://proxy.example.internal:3128 --format qcow2,raw
 grep -q "install: stored the installed base in the cache" "$T/build.out" || die "the installed base was not cached"
 # The steps' own output (the fake subscription-manager prints what the real
 # one does), not hnbuild's line announcing the step.

@@ -255,6 +255,26 @@ run_build() {
 	return $_rc
 }
 
+# render_matches_build LOG FLAGS... — `hnbuild render` with a build's flags
+# writes the install data the build's log says its seed ISO held (each
+# "seed: NAME, N bytes, sha256 HEX" line), byte for byte
+render_matches_build() {
+	_log=$1
+	shift
+	rm -rf "$T/render-check"
+	"$HNBUILD" render "$@" --output-dir "$T/render-check" > "$T/render.out" 2>&1 ||
+		{ cat "$T/render.out"; die "render with the build's flags failed"; }
+	_n=0
+	for _f in "$T/render-check"/*; do
+		_name=$(basename "$_f")
+		_want=$(sed -n "s/.*seed: $_name, [0-9]* bytes, sha256 \([0-9a-f]*\)\$/\1/p" "$_log" | tail -n 1)
+		[ -n "$_want" ] || die "the build log names no $_name on the seed ISO"
+		[ "$(sha256sum "$_f" | cut -d' ' -f1)" = "$_want" ] || die "render's $_name differs from the build's"
+		_n=$((_n + 1))
+	done
+	[ $_n -gt 0 ] || die "render wrote nothing"
+}
+
 # check_outputs BASE EXT... — every output exists, SHA256SUMS and manifest.json hold
 check_outputs() {
 	_base=$1
