@@ -343,7 +343,7 @@ static int install_onto(struct build *b, const char *path)
 				     os_by_id(s->os)->pretty, res.seconds, iw.last_step ? "\n  last step: " : "",
 				     iw.last_step ? iw.last_step : "", res.console_tail);
 		else if (r >= 0)
-			log_debug("install: the disk has a %s partition table", label);
+			log_info("install: the disk has a %s partition table", label);
 	} else {
 		r = install_failed(b, &res, &iw);
 	}

@@ -95,6 +95,12 @@ leg_amd64() {
 		'An error occurred during reading the kickstart file:' \
 		'The following problem occurred on line [0-9]+ of the kickstart file:' 'Unknown command: autopartt' \
 		'The installer will now terminate\.'
+	# BIOS gets an msdos label unless the kickstart asks for GPT, and a
+	# biosboot partition cannot be made on it (hnbuild says --disklabel=gpt)
+	seed msdos "part biosboot --fstype=biosboot --size=1
+	part / --fstype=xfs --grow"
+	install_fails r-msdos amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" "$ARGS" "$T/msdos.seed.iso" \
+		'An unknown error has occurred' "The flag 'bios_grub' is not available for msdos disk labels\\."
 	# no inst.stage2: the installer cannot find its image
 	install_fails r-nostage2 amd64 bios "$T/vmlinuz-amd64" "$T/initrd-amd64" \
 		"inst.ks=hd:LABEL=OEMDRV:/ks.cfg inst.text console=$CON" "$T/uefi.seed.iso" 'Could not boot' \
