@@ -20,6 +20,7 @@
 #include "export.h"
 #include "fetch.h"
 #include "generalize.h"
+#include "failure.h"
 #include "guestimg.h"
 #include "hygiene.h"
 #include "installer.h"
@@ -62,6 +63,7 @@ struct build {
 	char *mounts;              /* how the disk mounts in libguestfs (guestimg_mounts): found
 				    * once, by the grant (or read from the cached base) */
 	struct machine *vm;        /* the VM running now, if any */
+	char *last_xml;            /* the domain XML of the last VM started (failure bundle) */
 	char *ova;                 /* the exported OVA, for publish */
 	/* provision */
 	char *nodeadm;             /* the verified nodeadm binary */
@@ -309,6 +311,8 @@ static int install_onto(struct build *b, const char *path)
 		.call_timeout = s->libvirt_timeout,
 	};
 	r = machine_start(s->libvirt_uri, &cfg, s->on_error != ON_ERROR_KEEP, &b->vm);
+	if (r >= 0)
+		str_set(&b->last_xml, machine_xml(b->vm));
 	if (r < 0)
 		return r;
 	log_info("install: %s booting %s (%s, %s, %s)", vm_name, b->iso.info.label,
@@ -513,6 +517,7 @@ static int stage_provision(struct build *b)
 		r = machine_start(s->libvirt_uri, &cfg, s->on_error != ON_ERROR_KEEP, &b->vm);
 		if (r < 0)
 			return r;
+		str_set(&b->last_xml, machine_xml(b->vm));
 		machine_log_console(b->vm, "provision", console_log, boot_failures);
 		pp.vm = b->vm;
 		r = provision_connect(&pp, &conn);
@@ -735,6 +740,7 @@ static void build_cleanup(struct build *b, bool failed)
 	credential_free(&b->cred);
 	install_data_free(&b->data);
 	free(b->workdir);
+	free(b->last_xml);
 	free(b->name);
 	free(b->seed_path);
 	free(b->kernel);
@@ -747,6 +753,45 @@ static void build_cleanup(struct build *b, bool failed)
 	free(b->nodeadm);
 	free(b->nodeadm_sha256);
 	free(b->nodeadm_url);
+}
+
+/* A failed build leaves <output-dir>/<image>.failure/ (failure.h),
+ * whatever --on-error says; the error names it. */
+static void write_failure_bundle(struct build *b)
+{
+	const struct build_spec *s = b->spec;
+	if (str_empty(s->output_dir) || b->res->n_stages == 0)
+		return;
+	_cleanup_free_ char *base = export_base_name(s->name, s->os, s->arch, s->k8s_version);
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/%s.failure", s->output_dir, base) < 0)
+		abort();
+	if (mkdir_p(s->output_dir, 0755) < 0)
+		return;
+	/* The disk the failed stage wrote: an unfinished install, or the
+	 * build's own (an overlay on the cached base). */
+	const char *disk = b->base.tmp ? b->base.disk : b->disk;
+	const char *label = NULL;
+	struct err_saved saved;
+	err_save(&saved);
+	if (disk && access(disk, R_OK) == 0 && b->workdir && installer_disk_label(disk, b->workdir, &label) >= 0 &&
+	    !label)
+		disk = NULL; /* nothing installed: no appliance launch to find that out */
+	err_restore(&saved, "the build failed");
+	bool keep = s->on_error == ON_ERROR_KEEP && b->vm;
+	struct failure_report f = {
+		.dir = dir, .stage = b->res->stages[b->res->n_stages - 1].stage, .error = err_message(),
+		.family = os_by_id(s->os)->family, .vm = &b->vm, .stop_vm = !keep, .domain_xml = b->last_xml,
+		.workdir = b->workdir, .install_data = &b->data,
+		.disk = !keep && disk && access(disk, R_OK) == 0 ? disk : NULL, .disk_format = "qcow2",
+		.kvm = b->accel == ACCEL_KVM, .stages = b->res->stages, .n_stages = b->res->n_stages,
+	};
+	_cleanup_free_ char *error = xstrdup(err_message());
+	f.error = error;
+	if (failure_bundle_write(&f) < 0)
+		return;
+	err_append("\n  failure bundle: %s", dir);
+	log_artifact("failure bundle", dir);
 }
 
 int build_run(const struct build_spec *spec, const struct build_env *env, struct build_result *res)
@@ -779,6 +824,9 @@ int build_run(const struct build_spec *spec, const struct build_env *env, struct
 	if (r >= 0 && spec->publish)
 		r = run_stage(&b, "publish", stage_publish);
 
+	/* A build that failed (exit 1); bad input (2, 3) is its one-line error. */
+	if (r < 0 && err_exit_code() == EXIT_BUILD_FAILED)
+		write_failure_bundle(&b);
 	build_cleanup(&b, r < 0);
 	return r;
 }

@@ -20,8 +20,6 @@
 
 extern char **environ;
 
-#define MASK "<masked>"
-
 static void print_help(void)
 {
 	char *flags = spec_flags_help();
@@ -39,127 +37,13 @@ static void print_help(void)
 	       "                     several targets, DIR/N-OS-ARCH-FIRMWARE for target N\n"
 	       "                     (only this flag: the build file's output-dir is for images)\n\n"
 	       "On the terminal, password hashes, activation keys and proxy passwords are\n"
-	       "shown as " MASK ". The build key is never in the install data: it is\n"
+	       "shown as " INSTALL_MASK ". The build key is never in the install data: it is\n"
 	       "granted offline before the provision boot.\n\n"
 	       "Settings (as for hnbuild build):\n%s\nSecrets, never taken on the command line:\n%s\n"
 	       "Exit codes: 0 rendered, 2 usage, configuration or install data error.\n",
 	       flags, secrets);
 	free(flags);
 	free(secrets);
-}
-
-/* A YAML line with "KEY: value" where KEY names a password, in block or
- * flow style ({name: x, passwd: y}): each such value masked. */
-static bool mask_yaml_line(struct strbuf *sb, const char *line, size_t len)
-{
-	static const char *const keys[] = {"hashed_passwd", "plain_text_passwd", "passwd", "password", NULL};
-	bool masked = false;
-	size_t i = 0, copied = 0;
-	while (i < len) {
-		bool at_key = i == 0 || strchr(" \t{,-", line[i - 1]);
-		const char *k = NULL;
-		for (const char *const *kk = keys; at_key && *kk && !k; kk++) {
-			size_t kl = strlen(*kk);
-			if (len - i > kl && !strncmp(line + i, *kk, kl) && line[i + kl] == ':' &&
-			    (i + kl + 1 == len || line[i + kl + 1] == ' '))
-				k = *kk;
-		}
-		if (!k) {
-			i++;
-			continue;
-		}
-		size_t v = i + strlen(k) + 1;
-		while (v < len && line[v] == ' ')
-			v++;
-		if (v == len) /* a block follows: not one value */
-			break;
-		size_t e = v;
-		if (line[v] == '"' || line[v] == '\'') {
-			char q = line[v];
-			for (e = v + 1; e < len && line[e] != q; e++)
-				if (q == '"' && line[e] == '\\' && e + 1 < len)
-					e++;
-			if (e < len)
-				e++;
-		} else {
-			while (e < len && line[e] != ',' && line[e] != '}')
-				e++;
-			while (e > v && line[e - 1] == ' ')
-				e--;
-		}
-		sb_add(sb, line + copied, v - copied);
-		sb_adds(sb, MASK);
-		copied = i = e;
-		masked = true;
-	}
-	if (masked)
-		sb_add(sb, line + copied, len - copied);
-	return masked;
-}
-
-/* A kickstart line: the values of --password, --activation-key and
- * rootpw's password masked. */
-static bool mask_kickstart_line(struct strbuf *sb, const char *line, size_t len)
-{
-	_cleanup_free_ char *l = strndup(line, len);
-	if (!l)
-		abort();
-	bool rootpw = !strncmp(l, "rootpw", 6) && (l[6] == ' ' || l[6] == '\t');
-	if (!rootpw && !strstr(l, "--password") && !strstr(l, "--activation-key"))
-		return false;
-	bool masked = false, take_next = false;
-	char *save = NULL;
-	bool first = true;
-	for (char *w = strtok_r(l, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		if (!first)
-			sb_addc(sb, ' ');
-		first = false;
-		char *eq = strchr(w, '=');
-		if (take_next) {
-			sb_adds(sb, MASK);
-			masked = true;
-			take_next = false;
-		} else if (str_startswith(w, "--password") || str_startswith(w, "--activation-key")) {
-			if (eq) {
-				sb_add(sb, w, (size_t)(eq - w) + 1);
-				sb_adds(sb, MASK);
-				masked = true;
-			} else {
-				sb_adds(sb, w);
-				take_next = true;
-			}
-		} else if (rootpw && w[0] != '-' && strcmp(w, "rootpw")) {
-			sb_adds(sb, MASK);
-			masked = true;
-		} else {
-			sb_adds(sb, w);
-		}
-	}
-	return masked;
-}
-
-/* The text for a terminal: secrets masked, line by line. */
-static char *masked(const struct install_file *f, bool kickstart)
-{
-	struct strbuf sb = STRBUF_INIT;
-	sb_init(&sb);
-	const char *p = f->data, *end = f->data + f->len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		size_t mark = sb.len;
-		if (!(kickstart ? mask_kickstart_line(&sb, p, len) : mask_yaml_line(&sb, p, len))) {
-			sb.len = mark;
-			sb_add(&sb, p, len);
-		}
-		if (nl)
-			sb_addc(&sb, '\n');
-		p += len + (nl ? 1 : 0);
-	}
-	char *text = sb_detach(&sb, NULL);
-	char *red = log_redact(text); /* a proxy URL's password */
-	free(text);
-	return red;
 }
 
 static int render_one(const struct build_spec *s, struct install_data *data)
@@ -279,7 +163,7 @@ int cmd_render(int argc, char **argv)
 				if (o.file && strcmp(o.file, d.files[f].name))
 					continue;
 				found = true;
-				_cleanup_free_ char *text = masked(&d.files[f], ks);
+				_cleanup_free_ char *text = install_file_masked(&d.files[f]);
 				if (!o.file)
 					printf("%s==> %s (target %u: %s %s %s, seed label %s) <==\n",
 					       i || f ? "\n" : "", d.files[f].name, i + 1, os_by_id(s->os)->name,

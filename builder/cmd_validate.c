@@ -47,6 +47,10 @@ static void print_build_help(const char *command)
 	       "  -v, --verbose                      also show the guest console and debug lines\n"
 	       "  -q, --quiet                        warnings and errors only\n"
 	       "  -h, --help                         this help\n\n"
+	       "A failed build (exit 1) leaves <output-dir>/<image>.failure/: the VM's screen\n"
+	       "(PNG), its consoles and domain XML, the install data, the installer's logs\n"
+	       "from the disk, stage timings and a README naming the failed stage (secrets\n"
+	       "masked; kept whatever --on-error says).\n"
 	       "Precedence: flag > environment > build file > built-in default.\n"
 	       "Exit codes: 0 success, 1 build failed, 2 usage or configuration error,\n"
 	       "            3 input verification failed (bad digest, unreadable ISO), 130 interrupted.\n",

@@ -110,3 +110,16 @@ void err_restore(struct err_saved *saved, const char *fallback)
 	}
 	saved->message = NULL;
 }
+
+void err_append(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	sb_adds(&sb, last_message ? last_message : "");
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(last_message);
+	last_message = sb_detach(&sb, NULL);
+}

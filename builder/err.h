@@ -26,6 +26,8 @@ int err_interrupted(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *err_message(void);
 int err_exit_code(void);
 void err_clear(void);
+/* Add text to the end of the recorded message; its exit code stays. */
+void err_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Keep the recorded error across clean-up work that may record its own:
  * err_save() takes it out (the slot is cleared), err_restore() puts it back

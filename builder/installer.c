@@ -3,6 +3,7 @@
 #include "installer.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "cleanup.h"
 #include "err.h"
 #include "kickstart.h"
+#include "log.h"
 #include "runcmd.h"
 #include "seed.h"
 #include "strbuf.h"
@@ -114,3 +116,120 @@ int installer_disk_label(const char *disk, const char *scratch, const char **lab
 	free(data);
 	return 0;
 }
+
+/* ---- masking for terminals and failure bundles ---- */
+
+/* A YAML line with "KEY: value" where KEY names a password, in block or
+ * flow style ({name: x, passwd: y}): each such value masked. */
+static bool mask_yaml_line(struct strbuf *sb, const char *line, size_t len)
+{
+	static const char *const keys[] = {"hashed_passwd", "plain_text_passwd", "passwd", "password", NULL};
+	bool masked = false;
+	size_t i = 0, copied = 0;
+	while (i < len) {
+		bool at_key = i == 0 || strchr(" \t{,-", line[i - 1]);
+		const char *k = NULL;
+		for (const char *const *kk = keys; at_key && *kk && !k; kk++) {
+			size_t kl = strlen(*kk);
+			if (len - i > kl && !strncmp(line + i, *kk, kl) && line[i + kl] == ':' &&
+			    (i + kl + 1 == len || line[i + kl + 1] == ' '))
+				k = *kk;
+		}
+		if (!k) {
+			i++;
+			continue;
+		}
+		size_t v = i + strlen(k) + 1;
+		while (v < len && line[v] == ' ')
+			v++;
+		if (v == len) /* a block follows: not one value */
+			break;
+		size_t e = v;
+		if (line[v] == '"' || line[v] == '\'') {
+			char q = line[v];
+			for (e = v + 1; e < len && line[e] != q; e++)
+				if (q == '"' && line[e] == '\\' && e + 1 < len)
+					e++;
+			if (e < len)
+				e++;
+		} else {
+			while (e < len && line[e] != ',' && line[e] != '}')
+				e++;
+			while (e > v && line[e - 1] == ' ')
+				e--;
+		}
+		sb_add(sb, line + copied, v - copied);
+		sb_adds(sb, INSTALL_MASK);
+		copied = i = e;
+		masked = true;
+	}
+	if (masked)
+		sb_add(sb, line + copied, len - copied);
+	return masked;
+}
+
+/* A kickstart line: the values of --password, --activation-key and
+ * rootpw's password masked. */
+static bool mask_kickstart_line(struct strbuf *sb, const char *line, size_t len)
+{
+	_cleanup_free_ char *l = strndup(line, len);
+	if (!l)
+		abort();
+	bool rootpw = !strncmp(l, "rootpw", 6) && (l[6] == ' ' || l[6] == '\t');
+	if (!rootpw && !strstr(l, "--password") && !strstr(l, "--activation-key"))
+		return false;
+	bool masked = false, take_next = false;
+	char *save = NULL;
+	bool first = true;
+	for (char *w = strtok_r(l, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (!first)
+			sb_addc(sb, ' ');
+		first = false;
+		char *eq = strchr(w, '=');
+		if (take_next) {
+			sb_adds(sb, INSTALL_MASK);
+			masked = true;
+			take_next = false;
+		} else if (str_startswith(w, "--password") || str_startswith(w, "--activation-key")) {
+			if (eq) {
+				sb_add(sb, w, (size_t)(eq - w) + 1);
+				sb_adds(sb, INSTALL_MASK);
+				masked = true;
+			} else {
+				sb_adds(sb, w);
+				take_next = true;
+			}
+		} else if (rootpw && w[0] != '-' && strcmp(w, "rootpw")) {
+			sb_adds(sb, INSTALL_MASK);
+			masked = true;
+		} else {
+			sb_adds(sb, w);
+		}
+	}
+	return masked;
+}
+
+char *install_file_masked(const struct install_file *f)
+{
+	bool kickstart = !strcmp(f->name, "ks.cfg");
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	const char *p = f->data, *end = f->data + f->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t mark = sb.len;
+		if (!(kickstart ? mask_kickstart_line(&sb, p, len) : mask_yaml_line(&sb, p, len))) {
+			sb.len = mark;
+			sb_add(&sb, p, len);
+		}
+		if (nl)
+			sb_addc(&sb, '\n');
+		p += len + (nl ? 1 : 0);
+	}
+	char *text = sb_detach(&sb, NULL);
+	char *red = log_redact(text); /* a proxy URL's password */
+	free(text);
+	return red;
+}
+

@@ -50,6 +50,15 @@ int installer_render(const struct install_params *p, struct install_data *out);
 int installer_write_seed(const struct install_data *data, const char *path);
 void install_data_free(struct install_data *data);
 
+/* What stands for a secret in masked install data. */
+#define INSTALL_MASK "<masked>"
+/* f's text for a terminal or a failure bundle: the values of password
+ * keys (passwd, password, hashed_passwd, plain_text_passwd; block or flow
+ * YAML), of kickstart --password, --activation-key and rootpw's password,
+ * and every registered secret (log_redact) replaced. ks.cfg is read as a
+ * kickstart, anything else as YAML. Caller frees. */
+char *install_file_masked(const struct install_file *f);
+
 /* Kernel command line for booting the installer kernel directly (no typed
  * boot commands): Ubuntu "autoinstall ds=nocloud console=..."; RHEL
  * "inst.stage2=hd:LABEL=<iso label> inst.ks=hd:LABEL=OEMDRV:/ks.cfg

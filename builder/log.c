@@ -230,6 +230,24 @@ void log_stage(const char *stage, const char *event, double seconds)
 	sb_release(&json);
 }
 
+void log_artifact(const char *kind, const char *path)
+{
+	struct strbuf text = STRBUF_INIT, json = STRBUF_INIT;
+	sb_init(&text);
+	sb_init(&json);
+	sb_addf(&text, "%s: %s", kind, path);
+	sb_addf(&json, "{\"time\":%.3f,\"type\":\"artifact\",\"kind\":", now_seconds());
+	json_string(&json, kind);
+	sb_adds(&json, ",\"path\":");
+	json_string(&json, path);
+	sb_adds(&json, "}");
+	pthread_mutex_lock(&log_lock);
+	emit_locked(true, sb_str(&text), sb_str(&json));
+	pthread_mutex_unlock(&log_lock);
+	sb_release(&text);
+	sb_release(&json);
+}
+
 void log_progress(const char *stage, uint64_t done, uint64_t total, const char *unit)
 {
 	static double last_emit;

@@ -31,6 +31,9 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 
 /* Structured events. event: "start", "done", "failed", "skipped". */
 void log_stage(const char *stage, const char *event, double seconds);
+/* A file or directory the build left for the user to look at (kind:
+ * "failure bundle"): "KIND: PATH", or a JSON event of type "artifact". */
+void log_artifact(const char *kind, const char *path);
 /* Progress of long work: done/total in unit ("bytes", "percent", ...);
  * total 0 when unknown. Rate-limited on a terminal, one line per call else. */
 void log_progress(const char *stage, uint64_t done, uint64_t total, const char *unit);

@@ -32,6 +32,7 @@
 #include "cleanup.h"
 #include "err.h"
 #include "log.h"
+#include "png.h"
 #include "signals.h"
 #include "strbuf.h"
 #include "util.h"
@@ -47,6 +48,8 @@
  * this long, ask it whether the domain still runs. */
 #define STOP_EVENT_GRACE_SECONDS 30
 #define CONSOLE_PIPE "console"
+/* A screendump larger than this is not a screen (4K RGB is 25 MB). */
+#define SCREENSHOT_MAX_BYTES (64u << 20)
 
 struct machine {
 	virConnectPtr conn;
@@ -54,6 +57,7 @@ struct machine {
 	int lifecycle_cb, reboot_cb;
 	char *name;
 	char *uri;
+	char *xml;                 /* the domain's definition, as started */
 	unsigned call_timeout;
 	bool wedged;               /* a call timed out: libvirtd is not asked again */
 
@@ -136,6 +140,9 @@ struct lv_job {
 	virConnectPtr conn_out;
 	virDomainPtr dom_out;
 	long long wr_bytes;
+	char *mime;                /* job_screenshot: the image's type and bytes */
+	char *bytes;
+	size_t n_bytes;
 	int last_error_code;
 	char *error;               /* libvirt's message for a failed call (its errors are per thread) */
 	/* between the caller and the call's thread */
@@ -155,6 +162,8 @@ static void lv_job_unref(struct lv_job *j)
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->cond);
 	free(j->error);
+	free(j->mime);
+	free(j->bytes);
 	free(j);
 }
 
@@ -274,6 +283,43 @@ static int job_disk_writes(struct lv_job *j)
 	if (virDomainBlockStats(j->dom, "vda", &st, sizeof(st)) < 0)
 		return -1;
 	j->wr_bytes = st.wr_bytes;
+	return 0;
+}
+
+/* What the VM's screen shows (j->mime, j->bytes): QEMU's screendump
+ * through a libvirt stream, read to its end on this job's thread. */
+static int job_screenshot(struct lv_job *j)
+{
+	virStreamPtr st = virStreamNew(j->conn, 0);
+	if (!st)
+		return -1;
+	char *mime = virDomainScreenshot(j->dom, st, 0, 0);
+	if (!mime) {
+		virStreamFree(st);
+		return -1;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	sb_init(&sb);
+	char buf[65536];
+	int n;
+	while ((n = virStreamRecv(st, buf, sizeof(buf))) > 0 && sb.len < SCREENSHOT_MAX_BYTES)
+		sb_add(&sb, buf, (size_t)n);
+	if (n < 0 || sb.len >= SCREENSHOT_MAX_BYTES) {
+		virStreamAbort(st);
+		virStreamFree(st);
+		free(mime);
+		sb_release(&sb);
+		return -1;
+	}
+	int f = virStreamFinish(st);
+	virStreamFree(st);
+	if (f < 0) {
+		free(mime);
+		sb_release(&sb);
+		return -1;
+	}
+	j->mime = mime;
+	j->bytes = sb_detach(&sb, &j->n_bytes);
 	return 0;
 }
 
@@ -515,6 +561,14 @@ int machine_domain_xml(const struct machine_config *cfg, char **xml)
 		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterEndElement(w));
 	}
+	/* A screen for the failure bundle's screenshot (machine_screenshot):
+	 * what the installers show on tty1. No <graphics>: nothing displays
+	 * it and no port is opened. */
+	W(xmlTextWriterStartElement(w, BAD_CAST "video"));
+	W(xmlTextWriterStartElement(w, BAD_CAST "model"));
+	W(attr(w, "type", cfg->arch == ARCH_ARM64 ? "virtio" : "vga"));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterEndElement(w));
 	W(xmlTextWriterStartElement(w, BAD_CAST "rng"));
 	W(attr(w, "model", "virtio"));
 	W(xmlTextWriterStartElement(w, BAD_CAST "backend"));
@@ -841,6 +895,7 @@ int machine_start(const char *uri, const struct machine_config *cfg, bool autode
 	if (r < 0)
 		return start_failed(m, r);
 	log_debug("domain XML for %s:\n%s", cfg->name, xml);
+	m->xml = xstrdup(xml);
 
 	r = connect_libvirt(uri, m->call_timeout, &m->conn);
 	if (r < 0) {
@@ -897,6 +952,31 @@ int machine_start(const char *uri, const struct machine_config *cfg, bool autode
 		return start_failed(m, err_fail(-EIO, "cannot resume the %s VM: %s", cfg->name, error));
 	*out = m;
 	return 0;
+}
+
+const char *machine_xml(const struct machine *m) { return m ? m->xml : NULL; }
+
+int machine_screenshot(struct machine *m, const char *path)
+{
+	if (!m || !m->dom || machine_stopped(m))
+		return err_fail(-ESRCH, "no running VM to take a screenshot of");
+	struct lv_job *j = lv_job_new(job_screenshot);
+	j->refs++; /* keep it to read the image */
+	int ret = 0;
+	_cleanup_free_ char *error = NULL;
+	int r = m_call(m, j, "taking a screenshot", &ret, &error);
+	if (r == 0 && ret < 0)
+		r = err_fail(-EIO, "cannot take a screenshot of %s: %s", m->name, error ? error : "unknown error");
+	else if (r == 0) {
+		r = j->mime && !strcmp(j->mime, "image/png")
+			? write_file_atomic(path, j->bytes, j->n_bytes, 0600)
+			: png_write_from_ppm(path, (const unsigned char *)j->bytes, j->n_bytes);
+		if (r < 0)
+			r = err_fail(r, "cannot write the screenshot of %s (%s, %zu bytes) to %s", m->name,
+				     j->mime ? j->mime : "no type", j->n_bytes, path);
+	}
+	lv_job_unref(j);
+	return r;
 }
 
 const char *machine_name(const struct machine *m) { return m->name; }
@@ -1180,6 +1260,7 @@ void machine_free(struct machine *m, bool keep_running)
 	free(m->log_stage);
 	free(m->name);
 	free(m->uri);
+	free(m->xml);
 	free(m->console_path);
 	free(m->console_tmpdir);
 	sb_release(&m->partial);

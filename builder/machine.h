@@ -92,6 +92,11 @@ int machine_shutdown(struct machine *m, unsigned timeout);
  * to answer, it is not asked again: the domain is left to autodestroy. */
 void machine_free(struct machine *m, bool keep_running);
 const char *machine_name(const struct machine *m);
+/* The domain XML the VM was started with (owned by m; NULL for NULL). */
+const char *machine_xml(const struct machine *m);
+/* What the running VM's screen shows, as a PNG at path (mode 0600). The
+ * VM has a video device for this (machine_domain_xml). */
+int machine_screenshot(struct machine *m, const char *path);
 /* Outside machine_wait, still record console lines: append them to path
  * and hand them to log_console(stage, ...); a line matching one of
  * failure_patterns (NULL-terminated, may be NULL) is remembered. */

@@ -80,8 +80,13 @@ awk '/^  nodeadm install \| .*fake nodeadm failure requested/ {f = NR}
 	/^  subscription-manager clean \| rhsm: local subscription data removed$/ {c = NR}
 	END {exit !(f && u && c && f < u && u < c)}' "$T/fail.out" ||
 	die "unregister and clean did not run after the failed nodeadm install"
-left=$(ls -A "$T/fail" 2>/dev/null | grep -v '\.build\.log$' || true)
+FB=$T/fail/eks-hybrid-rhel9-amd64-k8s1.31.failure
+left=$(ls -A "$T/fail" 2>/dev/null | grep -v '\.build\.log$' | grep -v -x "$(basename "$FB")" || true)
 [ -z "$left" ] || die "a failed build left files in the output directory: $left"
+say "its failure bundle: screen, consoles, domain, kickstart, anaconda's logs off the disk, no secret"
+check_failure_bundle "$FB" provision "$T/fail.out" screenshot.png console-provision.log domain.xml \
+	install-data/ks.cfg installer-logs/anaconda timings.txt
+grep -a -r -q -- "$CANARY_RH" "$FB" && die "canary $CANARY_RH found in the failure bundle"
 no_domains
 
 say "Red Hat unreachable at unregister (registered with an activation key): a warning, the clean step, no identity in the image"

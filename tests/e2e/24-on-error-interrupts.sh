@@ -82,7 +82,11 @@ trap 'virsh -c $URI destroy "$DOM" > /dev/null 2>&1; cleanup' EXIT
 timeout 60 $LOGIN -o BatchMode=yes -o ConnectTimeout=20 'cat /etc/fixture-arch; sudo -n true && echo root-ok' \
 	> "$T/login.out" 2>&1 || { cat "$T/login.out"; die "the printed ssh command does not log in to the kept VM"; }
 grep -q '^amd64$' "$T/login.out" && grep -q '^root-ok$' "$T/login.out" || { cat "$T/login.out"; die "the login did not reach the build user with sudo"; }
-only_build_logs "$OUT"
+FB=$(ls -d "$OUT"/*.failure 2>/dev/null)
+check_failure_bundle "$FB" provision "$T/keep.out" screenshot.png console-provision.log domain.xml
+grep -q "installer-logs/ .*the VM is kept running" "$FB/README" || die "the bundle does not say why the disk was not read"
+only_build_logs "$OUT" "$(basename "$FB")"
+rm -rf "$FB"
 virsh -c $URI destroy "$DOM" > /dev/null || die "cannot end the kept VM"
 rm -rf "$KEPT"
 no_domains

@@ -1,6 +1,10 @@
 #!/bin/sh
 # e2e-cost: 190
 # 25-install-errors.sh — what a build does with bad input and failures:
+# Every failed build (exit 1) leaves a failure bundle, checked here for an
+# installer failure (the screen, console, domain, install data), a
+# libvirtd that never answered, and as a --log-format json event; bad input
+# (exit 3) leaves none.
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
 # of the other arch or OS, an unreachable URL, an installer failure (named
 # step and console tail), an installer that powers off without installing
@@ -22,6 +26,8 @@ say "wrong digest: exit 3, the ISO is not used, no VM started"
 expect_rc 3 "$HNBUILD" build --os ubuntu24 --iso "$U" \
 	--iso-checksum sha256:0000000000000000000000000000000000000000000000000000000000000000 $FLAGS --output-dir "$OUT"
 expect_out "^hnbuild: error: Checksum mismatch for $U: expected sha256:0000000000000000000000000000000000000000000000000000000000000000, got sha256:"
+grep -q "failure bundle" "$T/out" && { cat "$T/out"; die "bad input (exit 3) is one error line, no bundle"; }
+[ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure" ] || die "bad input (exit 3) left a failure bundle"
 no_domains
 no_temp_files
 
@@ -49,6 +55,12 @@ expect_rc 1 "$HNBUILD" build --os ubuntu24 --iso https://127.0.0.1:1/ubuntu.iso 
 expect_out "^hnbuild: error: Download of https://127.0.0.1:1/ubuntu.iso failed: .*[Cc]onnect"
 no_domains
 no_temp_files
+say "--log-format json: the failure bundle is an event"
+expect_rc 1 "$HNBUILD" build --os ubuntu24 --iso https://127.0.0.1:1/ubuntu.iso --log-format json \
+	--iso-checksum sha256:0000000000000000000000000000000000000000000000000000000000000000 $FLAGS --output-dir "$OUT"
+grep -q "\"type\":\"artifact\",\"kind\":\"failure bundle\",\"path\":\"$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure\"" "$T/out" ||
+	{ cat "$T/out"; die "no failure-bundle event in the JSON log"; }
+check_failure_bundle "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure" iso "$T/out"
 
 say "installer failure: an autoinstall that fails the schema"
 cat > "$T/bad-autoinstall.yaml" <<'EOY'
@@ -68,6 +80,13 @@ expect_out "Malformed autoinstall in 'shutdown' section"
 # The installer waits at its prompt; hnbuild ends the install on seeing it.
 expect_out "An error occurred. Press enter to start a shell"
 expect_out "console (last lines)"
+say "its failure bundle: the waiting installer's screen, its console, domain, install data"
+FB=$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure
+check_failure_bundle "$FB" install "$T/out" screenshot.png console-install.log domain.xml \
+	install-data/user-data install-data/meta-data
+grep -q "Press enter to start a shell" "$FB/console-install.log" || die "the bundle's console lacks the installer's prompt"
+grep -q "installer-logs/ .*copies its logs there only at the end" "$FB/README" ||
+	{ cat "$FB/README"; die "the bundle does not say why there are no installer logs"; }
 no_domains
 no_temp_files
 [ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.qcow2" ] || die "an output was written by a failed build"
@@ -152,8 +171,11 @@ took=$(($(date +%s) - s))
 expect_out "libvirtd at qemu+unix:///system?socket=$T/silent-sock did not answer within 5 s"
 [ "$took" -lt 120 ] || die "the build took $took s to give up on a silent libvirtd"
 no_temp_files
-_left=$(ls -A "$OUT" 2>/dev/null | grep -v '\.build\.log$' || true)
+_left=$(ls -A "$OUT" 2>/dev/null | grep -v '\.build\.log$' | grep -v '\.failure$' || true)
 [ -z "$_left" ] || die "outputs left by a build that never reached libvirtd: $_left"
+check_failure_bundle "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure" install "$T/out" install-data/user-data
+grep -q "screenshot.png .*no VM was running" "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure/README" ||
+	die "the bundle of a build that never started a VM does not say why it has no screenshot"
 stop_pid $SILENT
 expect_rc 2 "$HNBUILD" validate --os ubuntu24 --libvirt-timeout 0s
 expect_out "libvirt-timeout"

@@ -60,8 +60,10 @@ rc=$?
 grep -q "provision step 'nodeadm install' failed with exit status 1" "$T/fail.out" || die "the failing step is not named"
 grep -q "nodeadm install |" "$T/fail.out" || die "the step's output is not shown"
 # nothing in the output directory, hidden files included, but the build logs
-left=$(ls -A "$OUT" 2>/dev/null | grep -v '\.build\.log$' || true)
+left=$(ls -A "$OUT" 2>/dev/null | grep -v '\.build\.log$' | grep -v '\.failure$' || true)
 [ -z "$left" ] || die "a failed build left files in the output directory: $left"
+check_failure_bundle "$(ls -d "$OUT"/*.failure)" provision "$T/fail.out" console-provision.log \
+	install-data/user-data installer-logs/installer
 [ -s "$BASES/$KEY/disk.qcow2" ] || die "no cached base $KEY after the failed build"
 no_domains
 BASE_SUM=$(sha256sum "$BASES/$KEY/disk.qcow2" | cut -d' ' -f1)

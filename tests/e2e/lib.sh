@@ -275,6 +275,27 @@ render_matches_build() {
 	[ $_n -gt 0 ] || die "render wrote nothing"
 }
 
+# check_failure_bundle DIR STAGE OUTPUT [PATH...] — a failed build's bundle:
+# private, its README names STAGE, timings end with it, OUTPUT (the build's
+# output) names DIR, and each PATH is in it (screenshot.png a real PNG)
+check_failure_bundle() {
+	_fb=$1 _stage=$2 _out=$3
+	shift 3
+	[ -d "$_fb" ] || die "no failure bundle $_fb"
+	[ "$(stat -c %a "$_fb")" = 700 ] || die "the failure bundle $_fb is not private"
+	grep -q "failed in stage '$_stage'" "$_fb/README" || { cat "$_fb/README"; die "the bundle's README does not name stage $_stage"; }
+	tail -n 1 "$_fb/timings.txt" | grep -q "^$_stage .*(failed)" || { cat "$_fb/timings.txt"; die "the bundle's timings do not end with $_stage"; }
+	grep -q "failure bundle: $_fb" "$_out" || die "the build's error does not name its failure bundle"
+	for _p in "$@"; do
+		[ -e "$_fb/$_p" ] || { cat "$_fb/README"; die "the failure bundle lacks $_p"; }
+	done
+	case " $* " in *" screenshot.png "*)
+		file -b "$_fb/screenshot.png" | grep -q "^PNG image data, [0-9]* x [0-9]*" ||
+			die "the bundle's screenshot is not a PNG: $(file -b "$_fb/screenshot.png")" ;;
+	esac
+	[ -z "$(find "$_fb" -type f -perm /077)" ] || die "files in the bundle others can read: $(find "$_fb" -type f -perm /077)"
+}
+
 # check_outputs BASE EXT... — every output exists, SHA256SUMS and manifest.json hold
 check_outputs() {
 	_base=$1

@@ -1,7 +1,8 @@
 /* test_machine.c — the domain XML, and real boots under libvirt (TCG) of the
  * host's Debian kernel: events decide the outcome, console lines are seen,
  * failure patterns, timeouts and a silent guest (no console output, no disk
- * writes: a stall) end a boot, nothing is left defined; a
+ * writes: a stall) end a boot, a running guest's screen is a PNG, nothing
+ * is left defined; a
  * libvirtd that does not answer, or stops answering mid-boot (a proxy in
  * front of the real daemon's socket that goes silent), fails in bounded
  * time with libvirtd named. */
@@ -218,6 +219,44 @@ START_TEST(a_silent_guest_stalls)
 }
 END_TEST
 
+START_TEST(a_running_guest_has_a_screenshot)
+{
+	char *k = host_kernel();
+	/* The panic stays on the VGA screen: panic=0 never reboots. */
+	struct machine_config cfg =
+	    probe_config("hnbuild-test-shot", k, "console=tty0 console=ttyS0 panic=0 root=/dev/none");
+	struct machine *m = NULL;
+	ck_assert_int_eq(machine_start(URI, &cfg, true, &m), 0);
+	ck_assert_ptr_nonnull(strstr(machine_xml(m), "<video>"));
+	static const char *const panic[] = {"Kernel panic", NULL};
+	struct machine_watch w = {.stage = "test", .timeout = 300, .failure_patterns = panic};
+	struct machine_result res;
+	machine_wait(m, &w, &res);
+	ck_assert_msg(res.outcome == MACHINE_FAILED_LINE, "outcome %s", machine_outcome_name(res.outcome));
+	machine_result_free(&res);
+	char *png = path_join(workdir, "screen.png");
+	ck_assert_msg(machine_screenshot(m, png) == 0, "%s", err_message());
+	char *data = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(read_file(png, &data, &len), 0);
+	ck_assert_uint_gt(len, 33);
+	ck_assert_int_eq(memcmp(data, "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16), 0);
+	const unsigned char *u = (const unsigned char *)data;
+	unsigned width = (unsigned)u[16] << 24 | (unsigned)u[17] << 16 | (unsigned)u[18] << 8 | u[19];
+	unsigned height = (unsigned)u[20] << 24 | (unsigned)u[21] << 16 | (unsigned)u[22] << 8 | u[23];
+	ck_assert_msg(width >= 640 && height >= 400, "a %ux%u screen", width, height);
+	/* The file ends with the IEND chunk: a PNG a viewer opens. */
+	ck_assert_int_eq(memcmp(data + len - 8, "IEND\xae\x42\x60\x82", 8), 0);
+	free(data);
+	free(png);
+	machine_free(m, false);
+	ck_assert_int_lt(machine_screenshot(m = NULL, "/nonexistent/x.png"), 0);
+	err_clear();
+	ck_assert(!machine_domain_exists(URI, "hnbuild-test-shot"));
+	free(k);
+}
+END_TEST
+
 START_TEST(bad_config_is_a_clear_error)
 {
 	struct machine_config cfg = probe_config("hnbuild-test-bad", "/nonexistent/vmlinuz", "console=ttyS0");
@@ -405,6 +444,7 @@ int main(void)
 	tcase_add_test(tc, failure_pattern_ends_the_boot);
 	tcase_add_test(tc, timeout_ends_the_boot);
 	tcase_add_test(tc, a_silent_guest_stalls);
+	tcase_add_test(tc, a_running_guest_has_a_screenshot);
 	tcase_add_test(tc, bad_config_is_a_clear_error);
 	tcase_add_test(tc, accel_auto_never_picks_a_hanging_kvm);
 	tcase_add_test(tc, a_daemon_that_never_answers_fails_in_bounded_time);
