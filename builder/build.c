@@ -771,13 +771,6 @@ static void write_failure_bundle(struct build *b)
 	/* The disk the failed stage wrote: an unfinished install, or the
 	 * build's own (an overlay on the cached base). */
 	const char *disk = b->base.tmp ? b->base.disk : b->disk;
-	const char *label = NULL;
-	struct err_saved saved;
-	err_save(&saved);
-	if (disk && access(disk, R_OK) == 0 && b->workdir && installer_disk_label(disk, b->workdir, &label) >= 0 &&
-	    !label)
-		disk = NULL; /* nothing installed: no appliance launch to find that out */
-	err_restore(&saved, "the build failed");
 	bool keep = s->on_error == ON_ERROR_KEEP && b->vm;
 	struct failure_report f = {
 		.dir = dir, .stage = b->res->stages[b->res->n_stages - 1].stage, .error = err_message(),

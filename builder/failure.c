@@ -134,12 +134,16 @@ static void add_install_data(struct bundle *b)
 	have(b, "install-data/", what);
 }
 
-/* Every regular file below the copied logs: registered secrets redacted. */
+/* Everything below the copied logs private to us (they keep the guest's
+ * modes), every regular file with the registered secrets redacted. */
 static int redact_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)ftw;
+	if (type == FTW_D || type == FTW_DP)
+		chmod(path, 0700);
 	if (type != FTW_F || !S_ISREG(st->st_mode))
 		return 0;
+	chmod(path, 0600);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	if (read_file_max(path, 256u << 20, &text, &len) < 0 || memchr(text, '\0', len))
@@ -157,12 +161,26 @@ static void add_installer_logs(struct bundle *b)
 		lack(b, "installer-logs/", "the VM is kept running (--on-error keep): its disk was not read");
 		return;
 	}
+	const char *why_none = f->family == FAMILY_UBUNTU
+				       ? "subiquity copies its logs there only at the end of an install"
+				       : "anaconda copies its logs there only at the end of an install";
+	/* A disk the installer never partitioned: no appliance launch to find that out. */
+	const char *label = NULL;
+	if (installer_disk_label(f->disk, b->tmp, &label) >= 0 && !label) {
+		_cleanup_free_ char *why = NULL;
+		if (asprintf(&why, "the disk has no partition table: the installer had not written to it (%s)",
+			     why_none) < 0)
+			abort();
+		lack(b, "installer-logs/", why);
+		return;
+	}
+	err_clear();
 	guestfs_h *g = NULL;
 	struct guestimg_open_params op = {.disk = f->disk, .format = f->disk_format, .readonly = true, .kvm = f->kvm};
 	if (guestimg_open(&op, &g) < 0) {
 		_cleanup_free_ char *why = NULL;
-		if (asprintf(&why, "the disk holds no installed system to read (%s)",
-			     err_message() ? err_message() : "libguestfs") < 0)
+		if (asprintf(&why, "the disk holds no installed system to read (%s; %s)",
+			     err_message() ? err_message() : "libguestfs", why_none) < 0)
 			abort();
 		lack(b, "installer-logs/", why);
 		err_clear();
@@ -185,11 +203,12 @@ static void add_installer_logs(struct bundle *b)
 	guestimg_close(g);
 	if (!got.len) {
 		rmdir(dir);
-		lack(b, "installer-logs/",
-		     f->family == FAMILY_UBUNTU ? "the disk has no /var/log/installer (subiquity copies its logs there "
-						  "only at the end of an install)"
-						: "the disk has no /var/log/anaconda nor our %post logs (anaconda copies "
-						  "its logs there only at the end of an install)");
+		_cleanup_free_ char *why = NULL;
+		if (asprintf(&why, "the disk has no %s (%s)",
+			     f->family == FAMILY_UBUNTU ? "/var/log/installer" : "/var/log/anaconda nor our %post logs",
+			     why_none) < 0)
+			abort();
+		lack(b, "installer-logs/", why);
 	} else {
 		nftw(dir, redact_one, 16, FTW_PHYS);
 		_cleanup_free_ char *what = NULL;
