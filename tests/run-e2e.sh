@@ -86,9 +86,9 @@ finish() { # PID NN TEST START RC
 	fi
 }
 launch() { # NN TEST ALONE
-	# A hung test must not eat CI's budget: each gets a limit (default 20 min;
+	# A hung test must not eat CI's budget: each gets a limit (default 30 min: tests run side by side;
 	# a test may ask for more in `make check-full` with "# e2e-full-limit: S").
-	limit=${E2E_TIMEOUT:-1200}
+	limit=${E2E_TIMEOUT:-1800}
 	full_limit=$(header "$2" e2e-full-limit)
 	[ "${E2E_FULL:-0}" = 1 ] && [ -n "$full_limit" ] && limit=$full_limit
 	timeout -k 60 "$limit" sh "$2" < /dev/null > "build/e2e-$(basename "$2" .sh).log" 2>&1 &
