@@ -13,11 +13,13 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "aicheck.h"
 #include "cleanup.h"
 #include "cloudconfig.h"
 #include "config.h"
 #include "err.h"
 #include "kickstart.h"
+#include "kscheck.h"
 #include "log.h"
 #include "nodeadm.h"
 #include "strbuf.h"
@@ -962,6 +964,39 @@ static const char *origin_of(const struct raw_layer *const *layers, int n, enum 
 	return rv ? rv->origin : fallback;
 }
 
+/* A user's --autoinstall / --kickstart file, checked with the rules of the
+ * installer of that release before anything is fetched or booted: what it
+ * refuses is a problem (file:line:column), what it would ignore a warning. */
+static void check_user_document(struct resolve_ctx *ctx, const struct build_spec *s,
+				const struct raw_layer *const *layers, int nl, bool unreadable_reported)
+{
+	const struct os_info *os = os_by_id(s->os);
+	bool ubuntu = os->family == FAMILY_UBUNTU;
+	const char *path = ubuntu ? s->autoinstall_file : s->kickstart_file;
+	if (!path)
+		return;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = read_file(path, &text, &len);
+	if (r < 0) {
+		if (!unreadable_reported)
+			problemf(ctx->problems, "%s: cannot read %s: %s",
+				 origin_of(layers, nl, ubuntu ? S_AUTOINSTALL : S_KICKSTART, "file"), path,
+				 strerror(-r));
+		return;
+	}
+	struct doc_check c = {0};
+	r = ubuntu ? autoinstall_check(path, text, len, s->os, s->firmware, &c)
+		   : kickstart_check(path, text, len, s->os, &c);
+	if (r < 0)
+		problemf(ctx->problems, "%s: cannot check it: %s", path, strerror(-r));
+	for (size_t i = 0; c.errors && c.errors[i]; i++)
+		problemf(ctx->problems, "%s", c.errors[i]);
+	for (size_t i = 0; c.warnings && c.warnings[i]; i++)
+		log_warn("%s", c.warnings[i]);
+	doc_check_free(&c);
+}
+
 static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const struct raw_layer *const *layers, int nl,
 		       const char *target_origin)
 {
@@ -1042,6 +1077,8 @@ static void check_spec(struct resolve_ctx *ctx, struct build_spec *s, const stru
 		problemf(ctx->problems, "%s: %s is not an ISO file (not a regular file or block device)",
 			 origin_of(layers, nl, S_ISO, "iso"), ipath);
 
+	if (building || !strcmp(ctx->command, "render"))
+		check_user_document(ctx, s, layers, nl, building);
 	if (s->autoinstall_file && os->family != FAMILY_UBUNTU)
 		problemf(ctx->problems, "%s: --autoinstall is for Ubuntu; %s installs from a kickstart (--kickstart)",
 			 origin_of(layers, nl, S_AUTOINSTALL, "autoinstall"), os->name);

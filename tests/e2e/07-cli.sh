@@ -5,7 +5,9 @@
 # naming the input, and writes nothing; validate prints a spec that parses as
 # YAML with the secrets masked; render prints the install data of every
 # OS x arch x firmware (secrets masked on the terminal, as built in files
-# of mode 0600); list, version, cache and --help answer; an unknown command
+# of mode 0600); a user's kickstart and autoinstall are checked as the
+# installer of that release checks them (errors with file:line:column,
+# exit 2; warnings for what it would ignore); list, version, cache and --help answer; an unknown command
 # is exit 2.
 . "$(dirname "$0")/lib.sh"
 
@@ -83,6 +85,36 @@ expect_rc 2 "$HNBUILD" render --os ubuntu24 --file nope
 expect_out "^hnbuild: error: render: --file nope: not an install data file"
 expect_rc 0 "$HNBUILD" render --help
 expect_out "^Usage: hnbuild render"
+
+say "a user's --kickstart and --autoinstall are checked as the release's installer checks them"
+printf 'text\ncdrom\nautopartt --type=plain\n%%post --nochrot\necho\n%%end\ndeviceprobe\n' > "$T/bad.ks"
+expect_rc 2 "$HNBUILD" validate --os rhel9 --kickstart "$T/bad.ks"
+expect_out "^hnbuild: error: $T/bad.ks:3:1: unknown command 'autopartt' (did you mean 'autopart'?)$"
+expect_out "^hnbuild: error: $T/bad.ks:4:7: %post: unknown option '--nochrot' (did you mean --nochroot?)$"
+expect_out "^hnbuild: error: $T/bad.ks:7:1: .*deviceprobe.*removed in RHEL 9"
+expect_rc 2 "$HNBUILD" render --os rhel9 --kickstart "$T/bad.ks"
+expect_out "unknown command 'autopartt'"
+# deviceprobe is only deprecated on RHEL 8: a warning there
+printf 'text\ncdrom\nautopart --type=plain\ndeviceprobe\n' > "$T/rhel8.ks"
+expect_rc 0 "$HNBUILD" render --os rhel8 --kickstart "$T/rhel8.ks" --file ks.cfg
+expect_out "^warning: $T/rhel8.ks:4:1: .*deviceprobe"
+cat > "$T/typo.yaml" <<'EOY'
+#cloud-config
+autoinstall:
+  version: 1
+  late-comands: ['true']
+  timezone: Etc/UTC
+  storage:
+    layout:
+      name: direct
+  user-data:
+    users: [{name: tester, lock_passwd: true}]
+EOY
+expect_rc 0 "$HNBUILD" render --os ubuntu24 --autoinstall "$T/typo.yaml" --file user-data
+expect_out "^warning: $T/typo.yaml:4:3: autoinstall.late-comands: .*did you mean 'late-commands'"
+# subiquity 21.08.2 (20.04 media) knows no Etc/ time zone names
+expect_rc 2 "$HNBUILD" render --os ubuntu20 --autoinstall "$T/typo.yaml"
+expect_out "^hnbuild: error: $T/typo.yaml:5:3: autoinstall.timezone: 'Etc/UTC' is not a time zone subiquity 21.08.2"
 
 say "list, version, cache, help"
 expect_rc 0 "$HNBUILD" list

@@ -6,8 +6,9 @@
 # libvirtd that never answered, and as a --log-format json event; bad input
 # (exit 3) leaves none.
 # wrong digest (exit 3, no VM started), truncated and non-ISO files, an ISO
-# of the other arch or OS, an unreachable URL, an installer failure (named
-# step and console tail), an installer that powers off without installing
+# of the other arch or OS, an unreachable URL, an autoinstall subiquity
+# would refuse (exit 2 before anything boots), an installer failure at a
+# chosen step (named step and console tail), an installer that powers off without installing
 # (an early-command powers the machine off through sysrq, as it would on
 # the real live system: the disk has no partition table),
 # one that hangs silently (--stall-timeout: no console output, no disk
@@ -62,7 +63,8 @@ grep -q "\"type\":\"artifact\",\"kind\":\"failure bundle\",\"path\":\"$OUT/eks-h
 	{ cat "$T/out"; die "no failure-bundle event in the JSON log"; }
 check_failure_bundle "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure" iso "$T/out"
 
-say "installer failure: an autoinstall that fails the schema"
+say "an autoinstall subiquity would refuse: exit 2 before anything boots, file:line:column named"
+rm -rf "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure" # the failed download's
 cat > "$T/bad-autoinstall.yaml" <<'EOY'
 #cloud-config
 autoinstall:
@@ -70,13 +72,36 @@ autoinstall:
   storage:
     layout:
       name: direct
+  user-data:
+    users: [{name: tester, lock_passwd: true}]
   shutdown: sometimes
 EOY
-expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --autoinstall "$T/bad-autoinstall.yaml" \
+expect_rc 2 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --autoinstall "$T/bad-autoinstall.yaml" \
+	--output-dir "$OUT"
+expect_out "^hnbuild: error: $T/bad-autoinstall.yaml:9:3: autoinstall.shutdown: 'sometimes' is not one of: reboot, poweroff"
+expect_out "Malformed autoinstall in 'shutdown' section"
+grep -q "==> install" "$T/out" && die "a refused autoinstall reached the install"
+[ ! -e "$OUT/eks-hybrid-ubuntu24-amd64-k8s1.31.failure" ] || die "bad input (exit 2) left a failure bundle"
+
+say "installer failure at a chosen step: an early-command that fails"
+cat > "$T/fail-autoinstall.yaml" <<'EOY'
+#cloud-config
+autoinstall:
+  version: 1
+  early-commands: ['echo the chosen step fails; false']
+  storage:
+    layout:
+      name: direct
+  user-data:
+    users: [{name: tester, lock_passwd: true}]
+  shutdown: poweroff
+EOY
+expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --autoinstall "$T/fail-autoinstall.yaml" \
 	--output-dir "$OUT"
 cat "$T/out" | tail -n 15
 expect_out "installer failed"
-expect_out "Malformed autoinstall in 'shutdown' section"
+expect_out "last step: .*Early/run"
+expect_out "command 'echo the chosen step fails; false' failed with exit status 1"
 # The installer waits at its prompt; hnbuild ends the install on seeing it.
 expect_out "An error occurred. Press enter to start a shell"
 expect_out "console (last lines)"
@@ -103,6 +128,8 @@ autoinstall:
   storage:
     layout:
       name: direct
+  user-data:
+    users: [{name: tester, lock_passwd: true}]
   shutdown: poweroff
 EOY
 expect_rc 1 "$HNBUILD" build --os ubuntu24 $(iso_flags ubuntu24 amd64) $FLAGS --autoinstall "$T/poweroff-autoinstall.yaml" \
@@ -123,6 +150,8 @@ autoinstall:
   storage:
     layout:
       name: direct
+  user-data:
+    users: [{name: tester, lock_passwd: true}]
   shutdown: poweroff
 EOY
 start=$(date +%s)
