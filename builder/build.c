@@ -773,7 +773,7 @@ static void write_failure_bundle(struct build *b)
 	const char *disk = b->base.tmp ? b->base.disk : b->disk;
 	bool keep = s->on_error == ON_ERROR_KEEP && b->vm;
 	struct failure_report f = {
-		.dir = dir, .stage = b->res->stages[b->res->n_stages - 1].stage, .error = err_message(),
+		.dir = dir, .stage = b->res->stages[b->res->n_stages - 1].stage,
 		.family = os_by_id(s->os)->family, .vm = &b->vm, .stop_vm = !keep, .domain_xml = b->last_xml,
 		.workdir = b->workdir, .install_data = &b->data,
 		.disk = !keep && disk && access(disk, R_OK) == 0 ? disk : NULL, .disk_format = "qcow2",

@@ -12,8 +12,8 @@ void doc_check_free(struct doc_check *c)
 	c->errors = c->warnings = NULL;
 }
 
-void doc_check_add(struct doc_check *c, int warning, const char *file, unsigned line, unsigned column,
-		   const char *fmt, ...)
+void doc_check_vadd(struct doc_check *c, int warning, const char *file, unsigned line, unsigned column,
+		    const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
 	sb_init(&sb);
@@ -21,10 +21,16 @@ void doc_check_add(struct doc_check *c, int warning, const char *file, unsigned 
 	if (column)
 		sb_addf(&sb, ":%u", column);
 	sb_adds(&sb, ": ");
-	va_list ap;
-	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
-	va_end(ap);
 	strv_push(warning ? &c->warnings : &c->errors, sb_str(&sb));
 	sb_release(&sb);
+}
+
+void doc_check_add(struct doc_check *c, int warning, const char *file, unsigned line, unsigned column,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	doc_check_vadd(c, warning, file, line, column, fmt, ap);
+	va_end(ap);
 }

@@ -1288,14 +1288,10 @@ static void report(struct ks_ctx *c, bool warning, unsigned line, unsigned col, 
 
 static void report(struct ks_ctx *c, bool warning, unsigned line, unsigned col, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
-	sb_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	sb_vaddf(&sb, fmt, ap);
+	doc_check_vadd(c->out, warning, c->file, line, col, fmt, ap);
 	va_end(ap);
-	doc_check_add(c->out, warning, c->file, line, col, "%s", sb_str(&sb));
-	sb_release(&sb);
 }
 
 #define ERR(c, line, col, ...) report((c), false, (line), (col), __VA_ARGS__)

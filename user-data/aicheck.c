@@ -400,14 +400,10 @@ static void note(struct ctx *c, bool warning, yaml_mark_t m, const char *fmt, ..
     __attribute__((format(printf, 4, 5)));
 static void note(struct ctx *c, bool warning, yaml_mark_t m, const char *fmt, ...)
 {
-	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	sb_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	sb_vaddf(&sb, fmt, ap);
+	doc_check_vadd(c->out, warning, c->file, (unsigned)m.line + 1, (unsigned)m.column + 1, fmt, ap);
 	va_end(ap);
-	doc_check_add(c->out, warning, c->file, (unsigned)m.line + 1, (unsigned)m.column + 1, "%s",
-		      sb_str(&sb));
 }
 
 /* A user's value for a message: quoted, printable, cut at 60 bytes. */
